@@ -773,6 +773,36 @@ describe("StakeManager", function () {
   });
 
   describe("reentrancy through token hooks", function () {
+    // Every mutating entry point refuses a re-entrant call made from inside a token transfer. The hook
+    // token is given the locker and slasher roles so that the role check does not stop it first.
+    const entryPoints: [string, (s: StakeManager, who: string) => string][] = [
+      ["bond", (s) => s.interface.encodeFunctionData("bond", [1n])],
+      ["bondFor", (s, who) => s.interface.encodeFunctionData("bondFor", [who, 1n])],
+      ["requestUnbond", (s) => s.interface.encodeFunctionData("requestUnbond", [1n])],
+      ["rebond", (s) => s.interface.encodeFunctionData("rebond", [1n])],
+      ["withdraw", (s, who) => s.interface.encodeFunctionData("withdraw", [who])],
+      ["claimPayout", (s, who) => s.interface.encodeFunctionData("claimPayout", [who])],
+      ["flushBurn", (s) => s.interface.encodeFunctionData("flushBurn")],
+      ["lock", (s, who) => s.interface.encodeFunctionData("lock", [who, 1n])],
+      ["unlock", (s, who) => s.interface.encodeFunctionData("unlock", [who, 1n])],
+      ["slash", (s, who) => s.interface.encodeFunctionData("slash", [who, 1n, who])],
+    ];
+    for (const [name, encode] of entryPoints) {
+      it(`test_${name}_reenteredFromTokenHook_reverts`, async function () {
+        const { stake, token, admin, alice } = await loadFixture(deployHookToken);
+        const hook = token as unknown as HookTokenMock;
+        const hookAddress = await hook.getAddress();
+        await stake.connect(admin).grantRole(await stake.LOCKER_ROLE(), hookAddress);
+        await stake.connect(admin).grantRole(await stake.SLASHER_ROLE(), hookAddress);
+        await hook.setHook(await stake.getAddress(), encode(stake, alice.address));
+        await expect(stake.connect(alice).bond(ONE)).to.emit(stake, "Bonded");
+        expect(await hook.lastHookSucceeded()).to.equal(false);
+        expect(await hook.lastHookReturn()).to.equal(
+          stake.interface.getError("ReentrancyGuardReentrantCall")!.selector,
+        );
+      });
+    }
+
     it("test_bond_hookReentersWithdraw_isRefused", async function () {
       const { stake, token, alice } = await loadFixture(deployHookToken);
       const hook = token as unknown as HookTokenMock;

@@ -1,0 +1,4 @@
+module.exports = {
+  // Test doubles are not production code.
+  skipFiles: ["mocks/"],
+};

@@ -233,11 +233,20 @@ class TimeTravel implements Cmd {
 }
 
 class Withdraw implements Cmd {
-  constructor(readonly op: number) {}
+  /**
+   * @param offset when set, the withdrawal is sent in the block at `readyAt + offset` (if that is not
+   * in the past), so that the boundary of the delay is hit exactly; otherwise in the next block.
+   */
+  constructor(
+    readonly op: number,
+    readonly offset: bigint | null,
+  ) {}
   check = () => true;
   async run(m: Model, r: Real) {
     const o = m.ops[this.op];
-    const at = (await blockTime()) + 1n;
+    const next = (await blockTime()) + 1n;
+    const target = this.offset === null || o.unbonding === 0n ? next : o.readyAt + this.offset;
+    const at = target > next ? target : next;
     await time.setNextBlockTimestamp(at);
     const error =
       o.unbonding === 0n
@@ -255,7 +264,8 @@ class Withdraw implements Cmd {
     }
     await checkInvariants(m, r);
   }
-  toString = () => `withdraw(${this.op})`;
+  toString = () =>
+    `withdraw(${this.op}${this.offset === null ? "" : `, at readyAt${this.offset >= 0n ? "+" : ""}${this.offset}`})`;
 }
 
 class Lock implements Cmd {
@@ -368,7 +378,9 @@ describe("StakeManager (stateful model)", function () {
           fc.bigInt({ min: 1n, max: 3n * delay }),
         )
         .map((s) => new TimeTravel(s)),
-      op.map((o) => new Withdraw(o)),
+      fc
+        .tuple(op, fc.constantFrom<bigint | null>(null, -1n, 0n, 1n))
+        .map(([o, offset]) => new Withdraw(o, offset)),
       fc.tuple(fc.integer({ min: 0, max: 1 }), op, amountArb).map(([l, o, a]) => new Lock(l, o, a)),
       fc.tuple(fc.integer({ min: 0, max: 1 }), op, amountArb).map(([l, o, a]) => new Unlock(l, o, a)),
       fc.tuple(op, amountArb, fc.integer({ min: 0, max: 1 })).map(([o, a, b]) => new Slash(o, a, b)),

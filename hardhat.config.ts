@@ -64,6 +64,8 @@ const config: HardhatUserConfig = {
   },
   mocha: {
     timeout: 120_000,
+    // Spec output plus a closing `N passed, N failed, N skipped` line.
+    reporter: path.join(__dirname, "scripts", "mocha-reporter.js"),
   },
 };
 

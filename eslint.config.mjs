@@ -5,6 +5,9 @@ import tseslint from "typescript-eslint";
 export default tseslint.config(
   {
     ignores: [
+      // AssemblyScript sources are checked by `asc`, not by the TypeScript tooling.
+      "**/assembly/**",
+      "build/",
       "node_modules/",
       "artifacts/",
       "cache/",

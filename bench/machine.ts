@@ -1,0 +1,169 @@
+/**
+ * Machine benchmark, merged into bench/results/machine.json (read-modify-write: the file's other keys
+ * belong to other benchmarks):
+ * - `stepPerSec`: the step-mode interpreter on a loop mixing arithmetic, locals, memory and calls, with a
+ *   state hash every 2^20 steps;
+ * - `proveStepPerSec`, `verifyStepPerSec`, `avgProofBytes`: one-step proofs on the same loop;
+ * - `asMessagesPerSec`, `asStepPerSec`: whole messages (start and final state hashed) through an
+ *   AssemblyScript process (Map, strings, incremental GC) in step mode.
+ *
+ *   npx ts-node --transpile-only bench/machine.ts [steps]
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { loadWasm } from "../machine/wasm";
+import { Instance } from "../machine/process/instance";
+import { STATUS } from "../machine/spec";
+import { proveStep, verifyStep } from "../machine/proof";
+import { Process, encodeMessage } from "../machine/process";
+
+/** An AssemblyScript process (Map, strings, incremental GC), as in test/machine/process. */
+const AS_PROCESS = `
+@external("holo", "msg_len") declare function msg_len(): i32;
+@external("holo", "msg_read") declare function msg_read(dst: usize, off: u32, len: u32): void;
+@external("holo", "output") declare function output(ptr: usize, len: u32): void;
+const counts = new Map<string, i32>();
+export function handle(): void {
+  const n = msg_len();
+  const buf = new Uint8Array(n);
+  msg_read(buf.dataStart, 0, n);
+  const data = String.UTF8.decodeUnsafe(buf.dataStart + 127, n - 127);
+  const c = counts.has(data) ? counts.get(data) + 1 : 1;
+  counts.set(data, c);
+  const out = String.UTF8.encode(data + ":" + c.toString());
+  output(changetype<usize>(out), out.byteLength);
+}
+`;
+
+/** Messages per second through an AssemblyScript process in step mode (start and final state hashed). */
+function assemblyScriptBench(): { messagesPerSec: number; stepPerSec: number; messages: number } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "holo-bench-"));
+  fs.writeFileSync(path.join(dir, "p.ts"), AS_PROCESS);
+  const root = path.join(__dirname, "..");
+  execFileSync(
+    process.execPath,
+    [
+      path.join(root, "node_modules", "assemblyscript", "bin", "asc.js"),
+      path.join(dir, "p.ts"),
+      "-o",
+      path.join(dir, "p.wasm"),
+      "-O2",
+      "--runtime",
+      "incremental",
+      "--use",
+      "abort=",
+    ],
+    { cwd: root, stdio: "pipe" },
+  );
+  const p = Process.fromWasm(new Uint8Array(fs.readFileSync(path.join(dir, "p.wasm"))), {
+    memoryLimitPages: 256,
+  });
+  const msg = (i: number): Uint8Array =>
+    encodeMessage({
+      id: new Uint8Array(32),
+      from: new Uint8Array(20),
+      target: new Uint8Array(32),
+      slot: BigInt(i),
+      timestamp: 0n,
+      blockHeight: 0n,
+      tags: [],
+      data: new TextEncoder().encode(`key-${i % 50}`),
+    });
+  for (let i = 0; i < 200; i++) p.handleMessage(msg(i));
+  const messages = 2000;
+  let steps = 0;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < messages; i++) steps += p.handleMessage(msg(i)).steps;
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { messagesPerSec: Math.round(messages / secs), stepPerSec: Math.round(steps / secs), messages };
+}
+
+// wabt is CommonJS with an async factory.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const wabtFactory = require("wabt") as () => Promise<{
+  parseWat(n: string, s: string): { toBinary(o: object): { buffer: Uint8Array } };
+}>;
+
+const PROGRAM = `
+(module
+  (memory 4)
+  (func $mix (param i32 i32) (result i32)
+    (i32.xor (i32.rotl (local.get 0) (i32.const 5)) (local.get 1)))
+  (func (export "run") (param $n i32) (result i64)
+    (local $i i32) (local $acc i32) (local $wide i64)
+    (loop $l
+      (local.set $acc (call $mix (local.get $acc) (local.get $i)))
+      (i32.store (i32.and (i32.shl (local.get $i) (i32.const 2)) (i32.const 0x3fffc)) (local.get $acc))
+      (local.set $wide (i64.add (local.get $wide)
+        (i64.extend_i32_u (i32.load (i32.and (i32.mul (local.get $i) (i32.const 12)) (i32.const 0x3fffc))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i64.add (local.get $wide) (i64.extend_i32_u (local.get $acc)))))`;
+
+const HASH_EVERY = 2 ** 20;
+
+async function main(): Promise<void> {
+  const target = Number(process.argv[2] ?? 2 ** 23);
+  const wabt = await wabtFactory();
+  const bytes = new Uint8Array(wabt.parseWat("bench.wat", PROGRAM).toBinary({}).buffer);
+  const inst = new Instance(loadWasm(bytes));
+  inst.beginInvoke(inst.exportedFunc("run")!, [0x7fffffff]);
+  const m = inst.machine;
+  // Warm up.
+  m.run(200_000);
+  m.stateHash();
+  const t0 = process.hrtime.bigint();
+  let steps = 0;
+  let hashes = 0;
+  while (steps < target && m.status === STATUS.Running) {
+    steps += m.run(HASH_EVERY);
+    m.stateHash();
+    hashes++;
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const stepPerSec = Math.round(steps / secs);
+
+  // One-step proofs: generate (with the pre-state hash each needs) and verify, on the same loop.
+  const proofs: { pre: Uint8Array; proof: Uint8Array }[] = [];
+  const PROOFS = 3000;
+  const p0 = process.hrtime.bigint();
+  for (let i = 0; i < PROOFS; i++) proofs.push({ pre: m.stateHash(), proof: proveStep(m) });
+  const proveSecs = Number(process.hrtime.bigint() - p0) / 1e9;
+  const v0 = process.hrtime.bigint();
+  for (const p of proofs) verifyStep(p.pre, p.proof);
+  const verifySecs = Number(process.hrtime.bigint() - v0) / 1e9;
+  const avgProofBytes = Math.round(proofs.reduce((n, p) => n + p.proof.length, 0) / PROOFS);
+  const as = assemblyScriptBench();
+  const result = {
+    stepPerSec,
+    stepPerSecSteps: steps,
+    stepPerSecSeconds: Number(secs.toFixed(3)),
+    stepPerSecHashEvery: HASH_EVERY,
+    stepPerSecMeasuredAt: new Date().toISOString(),
+    proveStepPerSec: Math.round(PROOFS / proveSecs),
+    verifyStepPerSec: Math.round(PROOFS / verifySecs),
+    avgProofBytes,
+    asMessagesPerSec: as.messagesPerSec,
+    asStepPerSec: as.stepPerSec,
+  };
+  const file = path.join(__dirname, "results", "machine.json");
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  let prev: Record<string, unknown> = {};
+  try {
+    prev = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+  } catch {
+    prev = {};
+  }
+  fs.writeFileSync(file, JSON.stringify({ ...prev, ...result }, null, 2) + "\n");
+  console.log(`stepPerSec ${stepPerSec} (${steps} steps in ${secs.toFixed(2)} s, ${hashes} state hashes)`);
+  console.log(
+    `AssemblyScript process: ${as.messagesPerSec} messages/s, ${as.stepPerSec} steps/s (${as.messages} messages)`,
+  );
+  console.log(
+    `proveStepPerSec ${result.proveStepPerSec}, verifyStepPerSec ${result.verifyStepPerSec}, avgProofBytes ${avgProofBytes}`,
+  );
+}
+
+void main();

@@ -45,6 +45,16 @@ const config: HardhatUserConfig = {
     localhost: {
       url: process.env.HOLO_RPC_URL ?? "http://127.0.0.1:8545",
     },
+    // A public test network, configured only from the environment (see deploy/README.md).
+    ...(process.env.SEPOLIA_RPC_URL
+      ? {
+          sepolia: {
+            url: process.env.SEPOLIA_RPC_URL,
+            chainId: 11155111,
+            accounts: process.env.DEPLOYER_PRIVATE_KEY ? [process.env.DEPLOYER_PRIVATE_KEY] : [],
+          },
+        }
+      : {}),
   },
   paths: {
     ignition: "deploy",

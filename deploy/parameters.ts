@@ -1,0 +1,389 @@
+/**
+ * Deployment parameters: reading Ignition parameter files and checking the values before anything
+ * is sent to a chain, with errors that name the file, the parameter and the rule it breaks.
+ *
+ * The checks mirror the `StakeManager` constructor (a test compares the ceilings below with the
+ * contract's constants), so that a bad file fails here, with a clear message, rather than as a
+ * reverted deployment transaction.
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+import { getAddress, ZeroAddress } from "ethers";
+
+/** The repository root (this file is `<root>/deploy/parameters.ts`). */
+export const REPO_ROOT = path.resolve(__dirname, "..");
+
+/** Where the per-network parameter files live: `deploy/parameters/<network>.json`. */
+export const PARAMETERS_DIR = path.join(REPO_ROOT, "deploy", "parameters");
+
+/** One day, in seconds. */
+export const DAY = 86_400n;
+/** Ceiling on `challengeWindow` and on `maxGameDuration`: `StakeManager.MAX_DISPUTE_TIME`. */
+export const MAX_DISPUTE_TIME = 90n * DAY;
+/** Ceiling on `unbondingDelay`: `StakeManager.MAX_UNBONDING_DELAY`. */
+export const MAX_UNBONDING_DELAY = 365n * DAY;
+/** Basis points in one whole; `slashRewardBps` must be below it (`StakeManager.BPS`). */
+export const BPS = 10_000n;
+
+/**
+ * The values the core contracts are deployed with (module `Holoproof`). Times are in seconds.
+ * See `deploy/README.md` for each one's meaning.
+ */
+export interface CoreParameters {
+  /** The ERC-20 that operators bond. Non-zero, and a contract on the target chain. */
+  stakeToken: string;
+  /** Governance: holder of `DEFAULT_ADMIN_ROLE` on every core contract. Non-zero. */
+  admin: string;
+  /** Receiver of the non-reward share of every slash; the zero address burns it. */
+  treasury: string;
+  /** Seconds a result commitment stays challengeable. 1 s to 90 days. */
+  challengeWindow: bigint;
+  /** Seconds the longest dispute game can last. 1 s to 90 days. */
+  maxGameDuration: bigint;
+  /** Seconds between an unbond request and its withdrawal: at least `challengeWindow + maxGameDuration`, at most 365 days. */
+  unbondingDelay: bigint;
+  /** The slash beneficiary's share, in basis points: 0 to 9,999. */
+  slashRewardBps: number;
+}
+
+/** The devnet's parameters (module `Devnet`): the core's, without `stakeToken` (the devnet deploys its own). */
+export type DevnetParameters = Omit<CoreParameters, "stakeToken">;
+
+/** What callers may pass for a parameter set: times as numbers or bigints, anything left out comes from a file or a default. */
+export type ParameterInput<P> = {
+  [K in keyof P]?: P[K] extends bigint ? bigint | number : P[K] extends number ? number | bigint : P[K];
+};
+
+/** The module ids whose sections hold core parameters. */
+export type CoreModuleId = "Holoproof" | "Devnet";
+
+/** The parameters of the core, shared by both modules (`stakeToken` only in `Holoproof`). */
+const SHARED_PARAMETER_NAMES = [
+  "admin",
+  "treasury",
+  "challengeWindow",
+  "maxGameDuration",
+  "unbondingDelay",
+  "slashRewardBps",
+] as const;
+
+/** The parameter names each module accepts in its section. */
+export const CORE_PARAMETER_NAMES: Readonly<Record<CoreModuleId, readonly string[]>> = {
+  Holoproof: ["stakeToken", ...SHARED_PARAMETER_NAMES],
+  Devnet: [...SHARED_PARAMETER_NAMES],
+};
+
+/**
+ * Invalid deployment parameters. `problems` lists every rule broken, each naming the parameter and
+ * its value; the message prefixes each with `source` (the parameter file, relative to the repo).
+ *
+ * Example message: `deploy/parameters/localhost.json: unbondingDelay 100 is below challengeWindow + maxGameDuration = 900`.
+ */
+export class DeployParameterError extends Error {
+  override readonly name = "DeployParameterError";
+
+  constructor(
+    /** Where the parameters came from: a file path relative to the repo, or a description. */
+    readonly source: string,
+    /** One line per broken rule, without the source prefix. */
+    readonly problems: readonly string[],
+  ) {
+    super(problems.map((problem) => `${source}: ${problem}`).join("\n"));
+  }
+}
+
+/** The contents of an Ignition parameter file: one section per module id, plus an optional `$global`. */
+export type ParameterFile = Record<string, Record<string, unknown>>;
+
+/** `file` relative to the repo root when inside it (as in error messages), else absolute. */
+export function displayPath(file: string): string {
+  const absolute = path.resolve(file);
+  const relative = path.relative(REPO_ROOT, absolute);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? absolute : relative;
+}
+
+/** The default parameter file of a network: `deploy/parameters/<network>.json`. */
+export function parameterFileFor(network: string): string {
+  return path.join(PARAMETERS_DIR, `${network}.json`);
+}
+
+/**
+ * Ignition's notation for integers beyond 2^53: a string of digits ending in `n` ("123n"); the same
+ * reviver as `npx hardhat ignition deploy --parameters`.
+ */
+function bigintReviver(_key: string, value: unknown): unknown {
+  return typeof value === "string" && /^\d+n$/.test(value) ? BigInt(value.slice(0, -1)) : value;
+}
+
+/**
+ * Reads an Ignition parameter file.
+ *
+ * @throws DeployParameterError if the file cannot be read, is not JSON, or is not an object of
+ * module sections.
+ */
+export function readParameterFile(file: string): ParameterFile {
+  const source = displayPath(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new DeployParameterError(source, [
+      code === "ENOENT" ? "no such parameter file" : `cannot be read (${code ?? String(error)})`,
+    ]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text, bigintReviver);
+  } catch (error) {
+    throw new DeployParameterError(source, [`is not valid JSON (${(error as Error).message})`]);
+  }
+  if (!isPlainObject(parsed)) {
+    throw new DeployParameterError(source, ["must be a JSON object with one section per module id"]);
+  }
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!isPlainObject(value)) problems.push(`section "${key}" must be an object of parameters`);
+  }
+  if (problems.length > 0) throw new DeployParameterError(source, problems);
+  return parsed as ParameterFile;
+}
+
+/**
+ * The parameters module `moduleId` sees in `file`, resolved like Ignition does: its own section,
+ * falling back to `$global` for names it does not set.
+ *
+ * @throws DeployParameterError if the file has neither a `moduleId` section nor a `$global` one.
+ */
+export function moduleSection(
+  file: ParameterFile,
+  moduleId: string,
+  source: string,
+): Record<string, unknown> {
+  const own = file[moduleId];
+  const global = file.$global;
+  if (own === undefined && global === undefined) {
+    const found = Object.keys(file);
+    throw new DeployParameterError(source, [
+      `has no "${moduleId}" section (the parameters of module ${moduleId}); found ${
+        found.length > 0 ? found.map((k) => `"${k}"`).join(", ") : "no sections"
+      }`,
+    ]);
+  }
+  return { ...global, ...own };
+}
+
+/** Options of {@link validateCoreParameters}. */
+export interface ValidateOptions {
+  /** Where the values came from, prefixed to every problem (a file relative to the repo, or a description). */
+  source: string;
+  /** Which module's rules to apply: `Holoproof` requires `stakeToken`, `Devnet` refuses it. */
+  moduleId: CoreModuleId;
+  /** The admin when none is given: the deploying account (as the modules' default). */
+  defaultAdmin?: string;
+  /**
+   * Names set in the module's own section (not inherited from `$global`): those must all be known
+   * parameters. Default: every key of `raw`.
+   */
+  ownKeys?: readonly string[];
+}
+
+/**
+ * Checks raw parameter values (from a file section or from code) against the core's rules and returns
+ * them typed and normalized (checksummed addresses, bigint times).
+ *
+ * @throws DeployParameterError listing every broken rule.
+ */
+export function validateCoreParameters(
+  raw: Record<string, unknown>,
+  options: ValidateOptions & { moduleId: "Holoproof" },
+): CoreParameters;
+export function validateCoreParameters(
+  raw: Record<string, unknown>,
+  options: ValidateOptions & { moduleId: "Devnet" },
+): DevnetParameters;
+export function validateCoreParameters(
+  raw: Record<string, unknown>,
+  options: ValidateOptions,
+): CoreParameters | DevnetParameters;
+export function validateCoreParameters(
+  raw: Record<string, unknown>,
+  options: ValidateOptions,
+): CoreParameters | DevnetParameters {
+  const { source, moduleId, defaultAdmin } = options;
+  const problems: string[] = [];
+  const known = CORE_PARAMETER_NAMES[moduleId];
+
+  for (const key of options.ownKeys ?? Object.keys(raw)) {
+    if (raw[key] === undefined || known.includes(key)) continue;
+    problems.push(
+      key === "stakeToken" && moduleId === "Devnet"
+        ? `stakeToken is not a parameter of module Devnet (the devnet deploys its own token)`
+        : `unknown parameter "${key}" for module ${moduleId} (known: ${known.join(", ")})`,
+    );
+  }
+
+  const stakeToken =
+    moduleId === "Holoproof"
+      ? parseAddress("stakeToken", raw.stakeToken, problems, { zero: false })
+      : undefined;
+  const admin = parseAddress("admin", raw.admin ?? defaultAdmin, problems, { zero: false });
+  const treasury = parseAddress("treasury", raw.treasury ?? ZeroAddress, problems, { zero: true });
+
+  const challengeWindow = parseInteger("challengeWindow", raw.challengeWindow, problems, "seconds");
+  const maxGameDuration = parseInteger("maxGameDuration", raw.maxGameDuration, problems, "seconds");
+  const unbondingDelay = parseInteger("unbondingDelay", raw.unbondingDelay, problems, "seconds");
+  const slashRewardBps = parseInteger("slashRewardBps", raw.slashRewardBps, problems, "basis points");
+
+  for (const [name, value] of [
+    ["challengeWindow", challengeWindow],
+    ["maxGameDuration", maxGameDuration],
+  ] as const) {
+    if (value !== undefined && (value < 1n || value > MAX_DISPUTE_TIME)) {
+      problems.push(
+        `${name} ${value} is out of range: it must be 1 to ${MAX_DISPUTE_TIME} seconds (90 days)`,
+      );
+    }
+  }
+  if (unbondingDelay !== undefined) {
+    if (challengeWindow !== undefined && maxGameDuration !== undefined) {
+      const floor = challengeWindow + maxGameDuration;
+      if (unbondingDelay < floor) {
+        problems.push(
+          `unbondingDelay ${unbondingDelay} is below challengeWindow + maxGameDuration = ${floor}`,
+        );
+      }
+    }
+    if (unbondingDelay > MAX_UNBONDING_DELAY) {
+      problems.push(
+        `unbondingDelay ${unbondingDelay} is above the maximum ${MAX_UNBONDING_DELAY} seconds (365 days)`,
+      );
+    }
+  }
+  if (slashRewardBps !== undefined && slashRewardBps >= BPS) {
+    problems.push(
+      `slashRewardBps ${slashRewardBps} is not below ${BPS}: some of every slash must be burned or go to the treasury`,
+    );
+  }
+
+  if (problems.length > 0) throw new DeployParameterError(source, problems);
+
+  const values: DevnetParameters = {
+    admin: admin!,
+    treasury: treasury!,
+    challengeWindow: challengeWindow!,
+    maxGameDuration: maxGameDuration!,
+    unbondingDelay: unbondingDelay!,
+    slashRewardBps: Number(slashRewardBps!),
+  };
+  return moduleId === "Holoproof" ? { stakeToken: stakeToken!, ...values } : values;
+}
+
+/**
+ * Reads a parameter file and validates module `moduleId`'s section.
+ *
+ * @param overrides values that replace the file's (e.g. from code or the command line).
+ * @throws DeployParameterError naming the file.
+ */
+export function loadCoreParameters(
+  file: string,
+  moduleId: "Holoproof",
+  options?: { defaultAdmin?: string; overrides?: Record<string, unknown> },
+): CoreParameters;
+export function loadCoreParameters(
+  file: string,
+  moduleId: "Devnet",
+  options?: { defaultAdmin?: string; overrides?: Record<string, unknown> },
+): DevnetParameters;
+export function loadCoreParameters(
+  file: string,
+  moduleId: CoreModuleId,
+  options: { defaultAdmin?: string; overrides?: Record<string, unknown> } = {},
+): CoreParameters | DevnetParameters {
+  const source = displayPath(file);
+  const contents = readParameterFile(file);
+  const section = moduleSection(contents, moduleId, source);
+  const overrides = definedEntries(options.overrides ?? {});
+  return validateCoreParameters(
+    { ...section, ...overrides },
+    {
+      source,
+      moduleId,
+      defaultAdmin: options.defaultAdmin,
+      ownKeys: [...Object.keys(contents[moduleId] ?? {}), ...Object.keys(overrides)],
+    },
+  );
+}
+
+/**
+ * `values` as an Ignition `deploymentParameters` object for module `moduleId`.
+ *
+ * Integers are passed as JSON numbers when they fit (as `npx hardhat ignition deploy --parameters`
+ * reads them from a file): Ignition compares a re-run's arguments with its journal by value and
+ * type, so a bigint here against a number there would be reported as a changed argument.
+ */
+export function toIgnitionParameters(
+  moduleId: CoreModuleId,
+  values: CoreParameters | DevnetParameters,
+): Record<string, Record<string, string | bigint | number>> {
+  const section = Object.fromEntries(
+    Object.entries(values).map(([name, value]: [string, string | bigint | number]) => [
+      name,
+      typeof value === "bigint" && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value,
+    ]),
+  );
+  return { [moduleId]: section };
+}
+
+// ─── Helpers ─────────────────────────────────────────────────────────────────────────────────────
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function definedEntries(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+}
+
+function parseAddress(
+  name: string,
+  value: unknown,
+  problems: string[],
+  { zero }: { zero: boolean },
+): string | undefined {
+  if (value === undefined) {
+    problems.push(`${name} is missing (an address)`);
+    return undefined;
+  }
+  if (typeof value !== "string") {
+    problems.push(`${name} ${JSON.stringify(String(value))} is not an address`);
+    return undefined;
+  }
+  let address: string;
+  try {
+    address = getAddress(value);
+  } catch {
+    const hint = /^0x[0-9a-fA-F]{40}$/.test(value) ? " (bad checksum: check the letter case)" : "";
+    problems.push(`${name} ${JSON.stringify(value)} is not an address${hint}`);
+    return undefined;
+  }
+  if (!zero && address === ZeroAddress) {
+    problems.push(`${name} is the zero address`);
+    return undefined;
+  }
+  return address;
+}
+
+function parseInteger(name: string, value: unknown, problems: string[], unit: string): bigint | undefined {
+  if (value === undefined) {
+    problems.push(`${name} is missing (${unit})`);
+    return undefined;
+  }
+  if (typeof value === "bigint" && value >= 0n) return value;
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
+  problems.push(
+    `${name} ${JSON.stringify(typeof value === "bigint" ? `${value}n` : value)} is not a whole number of ${unit}`,
+  );
+  return undefined;
+}

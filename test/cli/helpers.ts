@@ -1,0 +1,112 @@
+/** Helpers shared by the CLI and deployment tests: child processes, free ports, captured output. */
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+
+import type { OutputStreams } from "../../cli/lib/output";
+
+/** The repository root. */
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+/** The `holo` launcher. */
+export const HOLO = path.join(REPO_ROOT, "bin", "holo.js");
+
+/** Hardhat's command line (what `npx hardhat` runs). */
+export const HARDHAT_CLI = path.join(REPO_ROOT, "node_modules", "hardhat", "internal", "cli", "bootstrap.js");
+
+/** The environment for a child process: ours, without the Hardhat settings of the test run. */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  for (const name of ["HARDHAT_NETWORK", "HARDHAT_CONFIG"]) {
+    if (!(name in extra)) delete env[name];
+  }
+  return env;
+}
+
+/** What a finished child process left. */
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Collects a child's output as it comes. */
+export function collect(child: ChildProcess): { stdout: () => string; stderr: () => string } {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  return { stdout: () => stdout, stderr: () => stderr };
+}
+
+/** Resolves when `child` exits; rejects (and kills it) after `timeoutMs`. */
+export function exited(
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve({ code: child.exitCode, signal: child.signalCode });
+      return;
+    }
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`process ${child.pid} did not exit within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    });
+  });
+}
+
+/** Runs `node <args>` to completion (asynchronously: the test's own servers keep answering). */
+export async function runNode(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<Finished> {
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: childEnv(options.env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output = collect(child);
+  const { code, signal } = await exited(child, options.timeoutMs ?? 60_000);
+  return { code, signal, stdout: output.stdout(), stderr: output.stderr() };
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Output streams that keep what is written, for in-process runs of the CLI. */
+export function bufferStreams(): OutputStreams & { out: () => string; err: () => string } {
+  let out = "";
+  let err = "";
+  return {
+    stdout: { write: (chunk: string) => (out += chunk) },
+    stderr: { write: (chunk: string) => (err += chunk) },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+/** The error `promise` rejects with; throws if it fulfils. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw new Error(`rejected with a non-Error: ${String(error)}`);
+  }
+  throw new Error("expected a rejection, but the promise fulfilled");
+}

@@ -2,6 +2,9 @@ import { ethers } from "hardhat";
 
 import type { ERC20Mock, StakeManager } from "../../typechain-types";
 
+/** The mock stake tokens of contracts/mocks, all mintable by anyone. */
+export type StakeTokenMock = "ERC20Mock" | "FeeOnTransferTokenMock" | "HookTokenMock";
+
 /** Parameters of the StakeManager deployed by {deployStakeManager}, in seconds and basis points. */
 export const STAKE_PARAMS = {
   challengeWindow: 3_600n,
@@ -18,9 +21,15 @@ export const ONE = 10n ** 18n;
  * mints and approves 1,000 tokens for each operator account.
  */
 export async function deployStakeManager() {
+  return deployStakeManagerOver("ERC20Mock");
+}
+
+/** {deployStakeManager} over another mock token (`tokenArgs` are its constructor arguments). */
+export async function deployStakeManagerOver(tokenName: StakeTokenMock, tokenArgs: unknown[] = []) {
   const [admin, locker, slasher, pauser, treasury, alice, bob, carol, watcher, stranger] =
     await ethers.getSigners();
-  const token = (await ethers.deployContract("ERC20Mock")) as unknown as ERC20Mock;
+  // Every mock token has ERC20Mock's interface (plus its own extras).
+  const token = (await ethers.deployContract(tokenName, tokenArgs)) as unknown as ERC20Mock;
   const stake = (await ethers.deployContract("StakeManager", [
     await token.getAddress(),
     admin.address,

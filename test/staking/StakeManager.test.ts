@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 
 import type { FeeOnTransferTokenMock, HookTokenMock, StakeManager } from "../../typechain-types";
-import { deployStakeManager, ONE, STAKE_PARAMS } from "../helpers/stake";
+import { deployStakeManager, deployStakeManagerOver, ONE, STAKE_PARAMS } from "../helpers/stake";
 
 const BURN = "0x000000000000000000000000000000000000dEaD";
 const DAY = 86_400n;
@@ -32,33 +32,12 @@ async function deployWith(
   );
 }
 
-/** A StakeManager over a given token contract, with alice funded and approved. */
-async function deployOverToken(tokenName: "FeeOnTransferTokenMock" | "HookTokenMock", args: unknown[] = []) {
-  const [admin, locker, slasher, , treasury, alice] = await ethers.getSigners();
-  const token = await ethers.deployContract(tokenName, args);
-  const stake = (await ethers.deployContract("StakeManager", [
-    await token.getAddress(),
-    admin.address,
-    STAKE_PARAMS.challengeWindow,
-    STAKE_PARAMS.maxGameDuration,
-    STAKE_PARAMS.unbondingDelay,
-    treasury.address,
-    STAKE_PARAMS.slashRewardBps,
-  ])) as unknown as StakeManager;
-  await stake.grantRole(await stake.LOCKER_ROLE(), locker.address);
-  await stake.grantRole(await stake.SLASHER_ROLE(), slasher.address);
-  const mintable = token as unknown as FeeOnTransferTokenMock;
-  await mintable.mint(alice.address, 1_000n * ONE);
-  await mintable.connect(alice).approve(await stake.getAddress(), ethers.MaxUint256);
-  return { token, stake, admin, locker, slasher, treasury, alice };
-}
-
 async function deployFeeToken() {
-  return deployOverToken("FeeOnTransferTokenMock", [100n]); // 1% fee
+  return deployStakeManagerOver("FeeOnTransferTokenMock", [100n]); // 1% fee
 }
 
 async function deployHookToken() {
-  return deployOverToken("HookTokenMock");
+  return deployStakeManagerOver("HookTokenMock");
 }
 
 describe("StakeManager", function () {

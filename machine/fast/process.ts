@@ -331,14 +331,18 @@ export class FastProcess {
 
   // ---- state: memory and globals ----------------------------------------------------------------
 
+  /**
+   * The live memory's bytes. Reading `memory.buffer` is slow in V8, so the view is kept until a
+   * `memory.grow` detaches its buffer (a detached view has length 0, and so has an empty memory:
+   * both re-read).
+   */
   private u8(): Uint8Array {
-    const buf = this.mem!.buffer;
-    if (this.view.buffer !== buf) this.view = new Uint8Array(buf);
+    if (this.view.length === 0 && this.mem) this.view = new Uint8Array(this.mem.buffer);
     return this.view;
   }
 
   private memSize(): number {
-    return this.mem ? this.mem.buffer.byteLength : 0;
+    return this.mem ? this.u8().length : 0;
   }
 
   /** The byte ranges a run may have written: granules flagged in `mask`, and host-function writes. */
@@ -374,33 +378,15 @@ export class FastProcess {
     for (let i = 0; i < ranges.length; i += 2) this.syncTree(ranges[i], ranges[i + 1]);
   }
 
-  /** Copies the 64-byte pairs of [lo, hi) that differ from the tree into it (64-aligned bounds). */
+  /**
+   * Copies [lo, hi) of the live memory into the tree and marks it dirty. Copying a whole flagged
+   * granule is cheaper than finding the bytes that changed in it: marking is idempotent and the tree
+   * rehashes each dirty leaf once, at the next root(), however often it was marked.
+   */
   private syncTree(lo: number, hi: number): void {
-    const live = this.u8();
-    const shadow = this.tree.unsafeView();
-    const a = new Uint32Array(live.buffer, lo, (hi - lo) >>> 2);
-    const b = new Uint32Array(shadow.buffer, shadow.byteOffset + lo, (hi - lo) >>> 2);
-    let runStart = -1;
-    const flushRun = (end: number): void => {
-      const from = lo + runStart * 4;
-      const to = lo + end * 4;
-      this.tree.touch(from, to - from);
-      this.tree.unsafeView().set(live.subarray(from, to), from);
-      runStart = -1;
-    };
-    for (let w = 0; w < a.length; w += 16) {
-      let same = true;
-      for (let k = w; k < w + 16; k++) {
-        if (a[k] !== b[k]) {
-          same = false;
-          break;
-        }
-      }
-      if (!same) {
-        if (runStart < 0) runStart = w;
-      } else if (runStart >= 0) flushRun(w);
-    }
-    if (runStart >= 0) flushRun(a.length);
+    if (hi <= lo) return;
+    this.tree.touch(lo, hi - lo);
+    this.tree.unsafeView().set(this.u8().subarray(lo, hi), lo);
   }
 
   /** After a failed run: memory, globals and dropped flags return to the message start. */
@@ -412,6 +398,7 @@ export class FastProcess {
       if (this.pages() > prePages) {
         // V8 memories cannot shrink: a new one, and new instances over it.
         this.mem = new Wasm.Memory({ initial: prePages, maximum: this.maxPages });
+        this.view = new Uint8Array(0); // the old memory's view is not detached: drop it
         new Uint8Array(this.mem.buffer).set(shadow.subarray(0, prePages * PAGE));
         this.fast = this.instantiate(this.fastModule!, false);
         if (this.preciseModule) this.precise = this.instantiate(this.preciseModule, true);

@@ -543,13 +543,82 @@ export function instrument(mod: WasmModule, opts: InstrumentOptions): Instrument
           add(1);
           raw(ins);
           break;
-        case Op.MemoryCopy:
         case Op.MemoryFill:
-          // Per-leaf sequences: the host function charges their steps (run-time operands).
+        case Op.MemoryCopy: {
           height -= 3;
-          if (precise) close();
-          cur.byte(0x10).u32(ins.op === Op.MemoryCopy ? COPY : FILL);
+          const fill = ins.op === Op.MemoryFill;
+          if (precise) {
+            close();
+            cur.byte(0x10).u32(fill ? FILL : COPY);
+            break;
+          }
+          // Fast copy: charge the per-leaf sequence in wasm (docs/machine.md §5), flag the destination's
+          // granules, then run the instruction natively. Out of bounds, V8 traps before writing
+          // anything, which bails to the precise copy like every other trap.
+          // Operands: d (TA), then v (fill) or s (copy) (TV32), then n (TC).
+          cur.byte(0x21).u32(TC).byte(0x21).u32(TV32).byte(0x21).u32(TA);
+          const lastLeafMinusFirst = (x: number) =>
+            cur
+              .byte(0x20)
+              .u32(x)
+              .byte(0x20)
+              .u32(TC)
+              .byte(0x6a)
+              .byte(0x41)
+              .s32(1)
+              .byte(0x6b)
+              .byte(0x41)
+              .s32(5)
+              .byte(0x76)
+              .byte(0x20)
+              .u32(x)
+              .byte(0x41)
+              .s32(5)
+              .byte(0x76)
+              .byte(0x6b);
+          cur.byte(0x23).u32(REM);
+          if (fill) {
+            // leaves of [d, d+n) + 1 = lastLeaf(d) - firstLeaf(d) + 2
+            lastLeafMinusFirst(TA);
+          } else {
+            // pieces + 1 = (lastLeaf(s) - firstLeaf(s)) + ((s ^ d) & 31 ? lastLeaf(d) - firstLeaf(d) : 0) + 2
+            lastLeafMinusFirst(TV32);
+            lastLeafMinusFirst(TA);
+            cur.byte(0x41).s32(0).byte(0x20).u32(TV32).byte(0x20).u32(TA).byte(0x73).byte(0x41).s32(31);
+            cur.byte(0x71).byte(0x1b).byte(0x6a);
+          }
+          cur.byte(0x41).s32(2).byte(0x6a);
+          // n == 0 costs 1 step
+          cur.byte(0x41).s32(1).byte(0x20).u32(TC).byte(0x1b);
+          cur.byte(0xad).byte(0x7d).byte(0x22).u32(T64).byte(0x24).u32(REM);
+          cur.byte(0x20).u32(T64).byte(0x42).s64(0n).byte(0x53);
+          cur.byte(0x04).byte(0x40).byte(0x41).s32(REASON.OutOfSteps).byte(0x10).u32(TRAP).byte(0x0b);
+          // mask |= count >= 64 ? ~0 : rotl((1 << count) - 1, d >> GRANULE_SHIFT), count = the granules
+          // of [d, d+n) (0 when n = 0; huge when d + n - 1 wraps: harmless extra work)
+          cur.byte(0x23).u32(MASK).byte(0x42).s64(-1n);
+          cur.byte(0x42).s64(1n);
+          cur.byte(0x20).u32(TA).byte(0x20).u32(TC).byte(0x6a).byte(0x41).s32(1).byte(0x6b);
+          cur.byte(0x41).s32(GRANULE_SHIFT).byte(0x76);
+          cur
+            .byte(0x20)
+            .u32(TA)
+            .byte(0x41)
+            .s32(GRANULE_SHIFT)
+            .byte(0x76)
+            .byte(0x6b)
+            .byte(0x41)
+            .s32(1)
+            .byte(0x6a);
+          cur.byte(0xad).byte(0x22).u32(T64).byte(0x86).byte(0x42).s64(1n).byte(0x7d);
+          cur.byte(0x20).u32(TA).byte(0x41).s32(GRANULE_SHIFT).byte(0x76).byte(0xad).byte(0x89);
+          cur.byte(0x20).u32(T64).byte(0x42).s64(64n).byte(0x5a).byte(0x1b);
+          cur.byte(0x84).byte(0x24).u32(MASK);
+          // the instruction itself: memory.fill 0 / memory.copy 0 0
+          cur.byte(0x20).u32(TA).byte(0x20).u32(TV32).byte(0x20).u32(TC).byte(0xfc);
+          if (fill) cur.u32(11).byte(0x00);
+          else cur.u32(10).byte(0x00).byte(0x00);
           break;
+        }
         case Op.MemoryInit:
           height -= 3;
           if (precise) close();

@@ -4,14 +4,12 @@
  * - `stepPerSec`: the step-mode interpreter on a loop mixing arithmetic, locals, memory and calls, with a
  *   state hash every 2^20 steps;
  * - `proveStepPerSec`, `verifyStepPerSec`, `avgProofBytes`: one-step proofs on the same loop;
- * - `asMessagesPerSec`, `asStepPerSec`: whole messages (start and final state hashed) through an
- *   AssemblyScript process (Map, strings, incremental GC) in step mode.
+ * - `asMessagesPerSec`, `asStepPerSec`: whole messages (start and final state hashed) through the
+ *   AssemblyScript counter example process (build/processes/counter.wasm) in step mode.
  *
  *   npx ts-node --transpile-only bench/machine.ts [steps]
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { loadWasm } from "../machine/wasm";
 import { Instance } from "../machine/process/instance";
@@ -19,63 +17,40 @@ import { STATUS } from "../machine/spec";
 import { proveStep, verifyStep } from "../machine/proof";
 import { Process, encodeMessage } from "../machine/process";
 
-/** An AssemblyScript process (Map, strings, incremental GC), as in test/machine/process. */
-const AS_PROCESS = `
-@external("holo", "msg_len") declare function msg_len(): i32;
-@external("holo", "msg_read") declare function msg_read(dst: usize, off: u32, len: u32): void;
-@external("holo", "output") declare function output(ptr: usize, len: u32): void;
-const counts = new Map<string, i32>();
-export function handle(): void {
-  const n = msg_len();
-  const buf = new Uint8Array(n);
-  msg_read(buf.dataStart, 0, n);
-  const data = String.UTF8.decodeUnsafe(buf.dataStart + 127, n - 127);
-  const c = counts.has(data) ? counts.get(data) + 1 : 1;
-  counts.set(data, c);
-  const out = String.UTF8.encode(data + ":" + c.toString());
-  output(changetype<usize>(out), out.byteLength);
-}
-`;
+/** The counter example process, built by `npm run build:processes` (an AssemblyScript process). */
+const COUNTER_WASM = path.join(__dirname, "..", "build", "processes", "counter.wasm");
 
-/** Messages per second through an AssemblyScript process in step mode (start and final state hashed). */
+/** Messages per second through the counter process in step mode (start and final state hashed). */
 function assemblyScriptBench(): { messagesPerSec: number; stepPerSec: number; messages: number } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "holo-bench-"));
-  fs.writeFileSync(path.join(dir, "p.ts"), AS_PROCESS);
-  const root = path.join(__dirname, "..");
-  execFileSync(
-    process.execPath,
-    [
-      path.join(root, "node_modules", "assemblyscript", "bin", "asc.js"),
-      path.join(dir, "p.ts"),
-      "-o",
-      path.join(dir, "p.wasm"),
-      "-O2",
-      "--runtime",
-      "incremental",
-      "--use",
-      "abort=",
-    ],
-    { cwd: root, stdio: "pipe" },
-  );
-  const p = Process.fromWasm(new Uint8Array(fs.readFileSync(path.join(dir, "p.wasm"))), {
-    memoryLimitPages: 256,
-  });
+  if (!fs.existsSync(COUNTER_WASM)) {
+    throw new Error(`${COUNTER_WASM} is missing: run \`npm run build:processes\` first`);
+  }
+  const p = Process.fromWasm(new Uint8Array(fs.readFileSync(COUNTER_WASM)), { memoryLimitPages: 256 });
+  const from = new Uint8Array(32);
+  from[31] = 1;
   const msg = (i: number): Uint8Array =>
     encodeMessage({
       id: new Uint8Array(32),
-      from: new Uint8Array(20),
+      from,
       target: new Uint8Array(32),
       slot: BigInt(i),
       timestamp: 0n,
       blockHeight: 0n,
-      tags: [],
-      data: new TextEncoder().encode(`key-${i % 50}`),
+      tags: [
+        { name: "Action", value: i % 3 === 2 ? "Decrement" : "Increment" },
+        { name: "By", value: String(1 + (i % 5)) },
+      ],
+      data: new Uint8Array(0),
     });
   for (let i = 0; i < 200; i++) p.handleMessage(msg(i));
   const messages = 2000;
   let steps = 0;
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < messages; i++) steps += p.handleMessage(msg(i)).steps;
+  for (let i = 0; i < messages; i++) {
+    const out = p.handleMessage(msg(i));
+    if (!out.result.ok) throw new Error(`counter message ${i} failed: ${out.result.errorName}`);
+    steps += out.steps;
+  }
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   return { messagesPerSec: Math.round(messages / secs), stepPerSec: Math.round(steps / secs), messages };
 }

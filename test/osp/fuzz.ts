@@ -15,27 +15,12 @@ import { messageHash } from "../../machine/process";
 import type { Value } from "../../machine/interp/semantics";
 import { ERROR_BY_CODE, OPCODE_TABLE, STATUS } from "../../machine/spec";
 import { fixtureOf, proveBatch, verifyTs, errorName, type Provers, type StepFixture } from "./helpers";
+import { ARITH_BINARY, COMPARISONS, I32_UNARY, I64_UNARY } from "../machine/opcode-names";
 
-const I32_BIN = [
-  "add",
-  "sub",
-  "mul",
-  "div_s",
-  "div_u",
-  "rem_s",
-  "rem_u",
-  "and",
-  "or",
-  "xor",
-  "shl",
-  "shr_s",
-  "shr_u",
-  "rotl",
-  "rotr",
-];
-const CMP = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"];
-const I32_UN = ["clz", "ctz", "popcnt", "eqz", "extend8_s", "extend16_s"];
-const I64_UN = ["clz", "ctz", "popcnt", "extend8_s", "extend16_s", "extend32_s"];
+const I32_BIN = ARITH_BINARY;
+const CMP = COMPARISONS;
+const I32_UN = I32_UNARY;
+const I64_UN = I64_UNARY;
 const LOAD32 = ["i32.load", "i32.load8_s", "i32.load8_u", "i32.load16_s", "i32.load16_u"];
 const LOAD64 = [
   "i64.load",

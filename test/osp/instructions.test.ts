@@ -14,6 +14,7 @@ import type { Instance } from "../../machine/process/instance";
 import type { Value } from "../../machine/interp/semantics";
 import { ERROR_CODE, OPCODE, STATUS } from "../../machine/spec";
 import { deployProvers, expectFixtures, fixtureOf, runFixtures, verifyTs, type StepFixture } from "./helpers";
+import { ARITH_BINARY, COMPARISONS, I32_UNARY, I64_UNARY } from "../machine/opcode-names";
 
 const I32_EDGES = [0, 1, -1, 2, 0x7fffffff, -0x80000000, 31, 32, 33, 0x12345678, -7];
 const I64_EDGES = [
@@ -31,26 +32,10 @@ const I64_EDGES = [
   0xffffffffn,
 ];
 
-const I32_BIN = [
-  "add",
-  "sub",
-  "mul",
-  "div_s",
-  "div_u",
-  "rem_s",
-  "rem_u",
-  "and",
-  "or",
-  "xor",
-  "shl",
-  "shr_s",
-  "shr_u",
-  "rotl",
-  "rotr",
-];
-const I32_CMP = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"];
-const I32_UN = ["clz", "ctz", "popcnt", "eqz", "extend8_s", "extend16_s"];
-const I64_UN = ["clz", "ctz", "popcnt", "extend8_s", "extend16_s", "extend32_s"];
+const I32_BIN = ARITH_BINARY;
+const I32_CMP = COMPARISONS;
+const I32_UN = I32_UNARY;
+const I64_UN = I64_UNARY;
 
 /** Invokes `name` with each argument list, proving every step (plus one no-op step after each run). */
 function prove(inst: Instance, name: string, argLists: Value[][], stepLimit?: number): StepFixture[] {

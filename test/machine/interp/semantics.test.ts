@@ -1,39 +1,14 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { instanceOf, wat } from "../helpers";
+import { ARITH_BINARY, COMPARISONS, I32_UNARY, I64_UNARY } from "../opcode-names";
 import type { Instance } from "../../../machine/process/instance";
 import type { Value } from "../../../machine/interp/semantics";
 
-const I32_BIN = [
-  "add",
-  "sub",
-  "mul",
-  "div_s",
-  "div_u",
-  "rem_s",
-  "rem_u",
-  "and",
-  "or",
-  "xor",
-  "shl",
-  "shr_s",
-  "shr_u",
-  "rotl",
-  "rotr",
-  "eq",
-  "ne",
-  "lt_s",
-  "lt_u",
-  "gt_s",
-  "gt_u",
-  "le_s",
-  "le_u",
-  "ge_s",
-  "ge_u",
-];
-const I32_UN = ["clz", "ctz", "popcnt", "eqz", "extend8_s", "extend16_s"];
+const I32_BIN = [...ARITH_BINARY, ...COMPARISONS];
+const I32_UN = I32_UNARY;
 const I64_BIN = I32_BIN;
-const I64_UN = ["clz", "ctz", "popcnt", "eqz", "extend8_s", "extend16_s", "extend32_s"];
+const I64_UN = [...I64_UNARY, "eqz"];
 
 function numericModule(): string {
   const f: string[] = [];

@@ -41,6 +41,8 @@ interface IStakeManager {
     error StakeManagerInvalidToken(address token);
     /// @notice `operator` has `available` unlocked bonded stake, less than `needed`.
     error StakeManagerInsufficientUnlocked(address operator, uint256 available, uint256 needed);
+    /// @notice `operator`'s bonded stake would become `amount`, above the largest one held, `max` (2^128 − 1).
+    error StakeManagerStakeTooLarge(address operator, uint256 amount, uint256 max);
     /// @notice `operator` has `available` unbonding stake, less than `needed`.
     error StakeManagerInsufficientUnbonding(address operator, uint256 available, uint256 needed);
     /// @notice `operator` has nothing unbonding to withdraw.

@@ -69,10 +69,11 @@ contract StakeManager is IStakeManager, AccessControlDefaultAdminRules, Pausable
     /// @notice Ceiling on the unbonding delay, so that governance can never trap stake for good.
     uint64 public constant MAX_UNBONDING_DELAY = 365 days;
 
+    /// @dev Two words: `bonded` and `locked` share one, so a first lock writes no fresh slot.
     struct Stake {
-        uint256 bonded;
-        uint256 locked;
-        uint256 unbonding;
+        uint128 bonded;
+        uint128 locked;
+        uint192 unbonding;
         uint64 unbondReadyAt;
     }
 
@@ -157,8 +158,9 @@ contract StakeManager is IStakeManager, AccessControlDefaultAdminRules, Pausable
         if (amount > available) revert StakeManagerInsufficientUnlocked(msg.sender, available, amount);
 
         uint64 readyAt = uint64(block.timestamp) + unbondingDelay;
-        s.bonded -= amount;
-        s.unbonding += amount;
+        // `amount <= bonded - locked < 2^128`, and `unbonding + amount <= total supply < 2^192`.
+        s.bonded -= uint128(amount);
+        s.unbonding += uint192(amount);
         s.unbondReadyAt = readyAt;
         totalBonded -= amount;
         totalUnbonding += amount;
@@ -175,8 +177,8 @@ contract StakeManager is IStakeManager, AccessControlDefaultAdminRules, Pausable
         Stake storage s = _stakes[msg.sender];
         if (amount > s.unbonding) revert StakeManagerInsufficientUnbonding(msg.sender, s.unbonding, amount);
 
-        s.unbonding -= amount;
-        s.bonded += amount;
+        s.unbonding -= uint192(amount);
+        s.bonded = _bondedPlus(msg.sender, s.bonded, amount);
         totalUnbonding -= amount;
         totalBonded += amount;
         emit Rebonded(msg.sender, amount, s.bonded);
@@ -248,7 +250,8 @@ contract StakeManager is IStakeManager, AccessControlDefaultAdminRules, Pausable
         uint256 available = _unlocked(s);
         if (amount > available) revert StakeManagerInsufficientUnlocked(operator, available, amount);
 
-        s.locked += amount;
+        // `amount <= bonded - locked`, so the sum stays below `bonded < 2^128`.
+        s.locked += uint128(amount);
         _lockedBy[msg.sender][operator] += amount;
         emit StakeLocked(msg.sender, operator, amount, s.locked);
     }
@@ -267,7 +270,7 @@ contract StakeManager is IStakeManager, AccessControlDefaultAdminRules, Pausable
         // The sum of all lockers' locks is `s.locked`, and `amount <= held <= s.locked`.
         unchecked {
             _lockedBy[msg.sender][operator] = held - amount;
-            s.locked -= amount;
+            s.locked -= uint128(amount);
         }
         emit StakeUnlocked(msg.sender, operator, amount, s.locked);
     }
@@ -294,8 +297,8 @@ contract StakeManager is IStakeManager, AccessControlDefaultAdminRules, Pausable
         taken = fromUnbonding + fromBonded;
         // Each part is at most the bucket it is taken from, and the totals are sums of the buckets.
         unchecked {
-            s.unbonding -= fromUnbonding;
-            s.bonded -= fromBonded;
+            s.unbonding -= uint192(fromUnbonding);
+            s.bonded -= uint128(fromBonded);
             totalUnbonding -= fromUnbonding;
             totalBonded -= fromBonded;
         }
@@ -421,9 +424,16 @@ contract StakeManager is IStakeManager, AccessControlDefaultAdminRules, Pausable
         if (received == 0) revert StakeManagerNothingReceived(amount);
 
         Stake storage s = _stakes[operator];
-        s.bonded += received;
+        s.bonded = _bondedPlus(operator, s.bonded, received);
         totalBonded += received;
         emit Bonded(operator, msg.sender, received, s.bonded);
+    }
+
+    /// @dev `bonded + amount`, refused with a named error above 2^128 − 1 (the packed width).
+    function _bondedPlus(address operator, uint128 bonded, uint256 amount) private pure returns (uint128) {
+        uint256 sum = uint256(bonded) + amount;
+        if (sum > type(uint128).max) revert StakeManagerStakeTooLarge(operator, sum, type(uint128).max);
+        return uint128(sum);
     }
 
     function _setTimes(uint64 window, uint64 maxGame, uint64 delay) private {

@@ -313,6 +313,23 @@ describe("StakeManager", function () {
         .to.be.revertedWithCustomError(stake, "StakeManagerInsufficientUnbonding")
         .withArgs(alice.address, ONE, 2n * ONE);
     });
+    it("test_bond_and_rebond_aboveTheStoredWidth_revert", async function () {
+      // Stakes are stored in 128 bits (bonded and locked share one word): larger totals are refused by name.
+      const { stake, token, alice } = await loadFixture(deployStakeManager);
+      const MAX = (1n << 128n) - 1n;
+      await token.mint(alice.address, 2n * MAX);
+      await stake.connect(alice).bond(MAX - 1000n * ONE);
+      await expect(stake.connect(alice).bond(1001n * ONE))
+        .to.be.revertedWithCustomError(stake, "StakeManagerStakeTooLarge")
+        .withArgs(alice.address, MAX + ONE, MAX);
+      await stake.connect(alice).requestUnbond(MAX - 1000n * ONE);
+      await stake.connect(alice).bond(MAX - 1000n * ONE);
+      await expect(stake.connect(alice).rebond(1001n * ONE))
+        .to.be.revertedWithCustomError(stake, "StakeManagerStakeTooLarge")
+        .withArgs(alice.address, MAX + ONE, MAX);
+      await stake.connect(alice).rebond(1000n * ONE);
+      expect(await stake.bondedOf(alice.address)).to.equal(MAX);
+    });
   });
 
   describe("withdraw", function () {

@@ -137,5 +137,8 @@ interface IProcessRegistry is IAssignments {
 
     function schedulerOf(bytes32 process) external view returns (address);
 
+    /// @notice The process's initial state hash (one storage read, for the dispute game's first point).
+    function initialStateOf(bytes32 process) external view returns (bytes32);
+
     function processStatus(bytes32 process) external view returns (bool exists, uint64 frozenFrom);
 }

@@ -272,6 +272,12 @@ contract ProcessRegistry is
         if (scheduler == address(0)) revert ProcessRegistryUnknownProcess(process);
     }
 
+    /// @inheritdoc IProcessRegistry
+    function initialStateOf(bytes32 process) external view returns (bytes32 stateHash) {
+        stateHash = _processes[process].initialStateHash;
+        if (stateHash == bytes32(0)) revert ProcessRegistryUnknownProcess(process);
+    }
+
     /**
      * @notice Whether `process` exists, and the first slot no commitment may cover
      * (`type(uint64).max` when not frozen). One call for the ResultRegistry's checks.

@@ -1,13 +1,44 @@
 /**
- * The results tree of a commitment (`contracts/libraries/ResultsLib.sol`, docs/registries.md): a binary
- * Merkle tree over the result hashes of slots `[firstSlot, lastSlot]` of one process.
+ * Result commitments in TypeScript (docs/registries.md): the content of a commitment and its id
+ * (`IResultRegistry.Commitment`, `ResultRegistry.commitmentId`), and the results tree of a commitment
+ * (`contracts/libraries/ResultsLib.sol`): a binary Merkle tree over the result hashes of slots
+ * `[firstSlot, lastSlot]` of one process.
  *
+ *   id      = keccak256(abi.encode(commitment))
  *   leaf(i) = keccak256("Holo:Result leaf:" ‖ process ‖ slot u64 ‖ resultHash),  slot = firstSlot + i
  *   node    = keccak256("Holo:Result node:" ‖ left ‖ right)
  *
  * Depth `d = ceil(log2 n)`, leaves `n … 2^d − 1` are zero, a proof is the `d` siblings from the leaf up.
  */
-import { concat, keccak256, toBeHex, toUtf8Bytes, zeroPadValue } from "ethers";
+import { AbiCoder, concat, keccak256, toBeHex, toUtf8Bytes, zeroPadValue } from "ethers";
+
+/**
+ * The content of a result commitment, field for field `IResultRegistry.Commitment`. `parent` is the id
+ * of the commitment it continues (the zero hash for the process's initial state); `poster` and `stake`
+ * are the compute unit that posted it and the `commitmentStake` it took.
+ */
+export interface Commitment {
+  process: string;
+  parent: string;
+  firstSlot: bigint;
+  lastSlot: bigint;
+  lastAssignmentHash: string;
+  stateHash: string;
+  resultsRoot: string;
+  arweaveRef: string;
+  poster: string;
+  stake: bigint;
+}
+
+/** The ABI type of {@link Commitment}, in the order of the Solidity struct. */
+export const COMMITMENT_ABI_TYPE =
+  "tuple(bytes32 process,bytes32 parent,uint64 firstSlot,uint64 lastSlot,bytes32 lastAssignmentHash," +
+  "bytes32 stateHash,bytes32 resultsRoot,bytes32 arweaveRef,address poster,uint96 stake)";
+
+/** The id of a commitment: `keccak256(abi.encode(c))`, as `ResultRegistry.commitmentId` computes it. */
+export function commitmentId(c: Commitment): string {
+  return keccak256(AbiCoder.defaultAbiCoder().encode([COMMITMENT_ABI_TYPE], [c]));
+}
 
 export const RESULT_LEAF_TAG = "Holo:Result leaf:";
 export const RESULT_NODE_TAG = "Holo:Result node:";

@@ -1,8 +1,12 @@
 import { ethers } from "hardhat";
 
 import type { ERC20Mock, ProcessRegistry, ResultRegistry, StakeManager } from "../../typechain-types";
+import type { Signer } from "ethers";
+
 import type { Assignment } from "../../sdk/ts/assignments";
 import { assignmentDomain, signAssignment } from "../../sdk/ts/assignments";
+import type { Commitment } from "../../sdk/ts/results";
+import { commitmentId } from "../../sdk/ts/results";
 import { ONE, STAKE_PARAMS } from "./stake";
 
 /** Parameters of the registries deployed by {deployRegistries}. */
@@ -139,7 +143,7 @@ export function makeAssignment(
 export { signAssignment };
 
 /** Arguments of a postCommitment for `[first, last]` after `parent`, with hashes derived from `label`. */
-export function commitmentArgs(process: string, parent: bigint, first: bigint, last: bigint, label = "c") {
+export function commitmentArgs(process: string, parent: string, first: bigint, last: bigint, label = "c") {
   return [
     process,
     parent,
@@ -150,4 +154,44 @@ export function commitmentArgs(process: string, parent: bigint, first: bigint, l
     ethers.id(`${label} results`),
     ethers.id(`${label} arweave`),
   ] as const;
+}
+
+/** The arguments of a postCommitment, as {commitmentArgs} returns them. */
+export type PostArgs = readonly [string, string, bigint, bigint, string, string, string, string];
+
+/** The content a postCommitment with `args` by `poster` records while `commitmentStake` is `stake`. */
+export function commitmentOf(args: PostArgs, poster: string, stake: bigint): Commitment {
+  const [process, parent, firstSlot, lastSlot, lastAssignmentHash, stateHash, resultsRoot, arweaveRef] = args;
+  return {
+    process,
+    parent,
+    firstSlot,
+    lastSlot,
+    lastAssignmentHash,
+    stateHash,
+    resultsRoot,
+    arweaveRef,
+    poster,
+    stake,
+  };
+}
+
+/**
+ * Posts `args` as `poster` and returns the commitment's content and id, with the content checked
+ * against the `CommitmentPosted` event (so a test works on what the chain recorded).
+ */
+export async function post(results: ResultRegistry, poster: Signer, args: PostArgs) {
+  const c = commitmentOf(args, await poster.getAddress(), await results.commitmentStake());
+  const id = commitmentId(c);
+  const receipt = await (await results.connect(poster).postCommitment(...args)).wait();
+  const log = receipt!.logs
+    .map((l) => results.interface.parseLog(l))
+    .find((l) => l?.name === "CommitmentPosted");
+  if (!log || log.args.id !== id) throw new Error(`CommitmentPosted does not name ${id}`);
+  const posted = log.args.c as unknown as Commitment;
+  for (const key of Object.keys(c) as (keyof Commitment)[]) {
+    if (posted[key] !== c[key])
+      throw new Error(`CommitmentPosted has ${key} = ${posted[key]}, not ${c[key]}`);
+  }
+  return { c, id, deadline: log.args.deadline as bigint, receipt: receipt! };
 }

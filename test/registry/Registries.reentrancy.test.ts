@@ -9,12 +9,13 @@ import {
   INITIAL_STATE,
   makeAssignment,
   moduleArgs,
+  post,
   PROCESS_ARWEAVE_ID,
 } from "../helpers/registry";
 
 /** Both registries over a StakeManager stand-in that calls back into them when armed. */
 async function deployOverReentrantStake() {
-  const [admin, scheduler, cu] = await ethers.getSigners();
+  const [admin, scheduler, cu, other] = await ethers.getSigners();
   const stake = (await ethers.deployContract(
     "ReentrantStakeManagerMock",
   )) as unknown as ReentrantStakeManagerMock;
@@ -40,7 +41,7 @@ async function deployOverReentrantStake() {
     PROCESS_ARWEAVE_ID,
     admin.address,
   );
-  await results.connect(cu).postCommitment(...commitmentArgs(process, 0n, 0n, 0n));
+  const { c } = await post(results, cu, commitmentArgs(process, ethers.ZeroHash, 0n, 0n));
   const { chainId } = await ethers.provider.getNetwork();
   const domain = assignmentDomain(chainId, await processes.getAddress());
   const a = makeAssignment(process, 1n, "a");
@@ -51,7 +52,7 @@ async function deployOverReentrantStake() {
     b,
     await signAssignment(scheduler, domain, b),
   ] as const;
-  return { stake, processes, results, moduleId, process, scheduler, cu, equivocation };
+  return { stake, processes, results, moduleId, process, scheduler, cu, other, c, equivocation };
 }
 
 describe("Registries: reentrancy", function () {
@@ -85,20 +86,44 @@ describe("Registries: reentrancy", function () {
   });
 
   it("test_resultRegistry_reenteredFromStakeManager_reverts", async function () {
-    const { stake, results, process, cu } = await loadFixture(deployOverReentrantStake);
+    const { stake, results, process, cu, other, c } = await loadFixture(deployOverReentrantStake);
+    const zero = ethers.ZeroHash;
+    // Every mutating entry point, re-entered from each of the StakeManager calls the registry makes:
+    // `unlockedOf` and `lock` (a post's shortfall, `reserve`), `bondedOf` (a post from the free
+    // reservation) and `unlock` (`release`).
     const calls = [
-      results.interface.encodeFunctionData("postCommitment", [...commitmentArgs(process, 0n, 0n, 0n, "x")]),
-      results.interface.encodeFunctionData("finalize", [1n]),
-      results.interface.encodeFunctionData("prune", [1n]),
-      results.interface.encodeFunctionData("onChallengeOpened", [1n]),
-      results.interface.encodeFunctionData("onChallengeResolved", [1n, true]),
+      results.interface.encodeFunctionData("postCommitment", [...commitmentArgs(process, zero, 0n, 0n, "x")]),
+      results.interface.encodeFunctionData("finalize", [c]),
+      results.interface.encodeFunctionData("prune", [c]),
+      results.interface.encodeFunctionData("reserve", [1n]),
+      results.interface.encodeFunctionData("release", [1n]),
+      results.interface.encodeFunctionData("onChallengeOpened", [c]),
+      results.interface.encodeFunctionData("onChallengeResolved", [c, true]),
     ];
+    await results.connect(cu).reserve(5n);
     for (const data of calls) {
       await stake.arm(await results.getAddress(), data);
-      // postCommitment calls `lock`, which re-enters.
+      // A post that locks a shortfall (`unlockedOf`, `lock`), and one from a free reservation (`bondedOf`).
       await expect(
-        results.connect(cu).postCommitment(...commitmentArgs(process, 0n, 0n, 0n, "y")),
+        results.connect(other).postCommitment(...commitmentArgs(process, zero, 0n, 0n, "y")),
       ).to.be.revertedWithCustomError(results, "ReentrancyGuardReentrantCall");
+      await expect(
+        results.connect(cu).postCommitment(...commitmentArgs(process, zero, 0n, 0n, "z")),
+      ).to.be.revertedWithCustomError(results, "ReentrancyGuardReentrantCall");
+      await expect(results.connect(cu).reserve(1n)).to.be.revertedWithCustomError(
+        results,
+        "ReentrancyGuardReentrantCall",
+      );
+      await expect(results.connect(cu).release(1n)).to.be.revertedWithCustomError(
+        results,
+        "ReentrancyGuardReentrantCall",
+      );
     }
+    // Disarmed, the same calls go through.
+    await stake.arm(ethers.ZeroAddress, "0x");
+    await results.connect(other).postCommitment(...commitmentArgs(process, zero, 0n, 0n, "y"));
+    await results.connect(cu).postCommitment(...commitmentArgs(process, zero, 0n, 0n, "z"));
+    await results.connect(cu).reserve(1n);
+    await results.connect(cu).release(1n);
   });
 });

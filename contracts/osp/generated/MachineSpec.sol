@@ -155,6 +155,14 @@ library MachineSpec {
     bytes32 internal constant TAG_DATA_NODE =
         0x486f6c6f3a44617461206e6f64653a0000000000000000000000000000000000;
     uint256 internal constant TAG_DATA_NODE_LENGTH = 15;
+    /// @dev "Holo:Boundary:"
+    bytes32 internal constant TAG_GAME_BOUNDARY =
+        0x486f6c6f3a426f756e646172793a000000000000000000000000000000000000;
+    uint256 internal constant TAG_GAME_BOUNDARY_LENGTH = 14;
+    /// @dev "Holo:Step:"
+    bytes32 internal constant TAG_GAME_STEP =
+        0x486f6c6f3a537465703a00000000000000000000000000000000000000000000;
+    uint256 internal constant TAG_GAME_STEP_LENGTH = 10;
 
     // ---- prover classes
     uint8 internal constant CLASS_CONTROL = 1;

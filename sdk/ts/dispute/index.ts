@@ -1,0 +1,72 @@
+/**
+ * `sdk/ts/dispute`: the honest trace provider, the leaf-proof builder and the honest strategy of the
+ * dispute game (docs/dispute-game.md). See README.md.
+ */
+export { DisputeError, LeafError, type DisputeErrorCode } from "./errors";
+export {
+  bisectionPositions,
+  boundaryPoint,
+  checkDegree,
+  LAST_STEP,
+  locate,
+  LOG2_STEPS,
+  MAX_DEGREE,
+  MESSAGE_STEPS,
+  partsOf,
+  resultsDepth,
+  resultsRootFrom,
+  sameHash,
+  split,
+  stepKind,
+  StepKind,
+  stepKindName,
+  stepPoint,
+  subSegment,
+  traceLength,
+  zeroResultsRoot,
+} from "./game";
+export {
+  CommitmentTrace,
+  noOpProof,
+  ResultsChain,
+  stateFieldBytes,
+  type Boundary,
+  type Claim,
+  type GameTrace,
+  type LeafContext,
+  type MessageRecord,
+  type ModuleFieldsHex,
+  type SlotInput,
+  type TraceOptions,
+  type TraceStats,
+} from "./trace";
+export {
+  assignmentStruct,
+  endLeaf,
+  innerLeaf,
+  leafAt,
+  nextPoint,
+  startLeaf,
+  STATE_FIELD_BYTES,
+  type AssignmentStruct,
+  type EndLeaf,
+  type LeafProof,
+  type ModuleFieldsStruct,
+  type StartLeaf,
+  type StepLeaf,
+} from "./leaf";
+export {
+  bisectionRounds,
+  chooseIndex,
+  liarTrace,
+  openingSegment,
+  respond,
+  resultLiarTrace,
+  segmentPositions,
+  type BisectMove,
+  type LieOptions,
+  type Move,
+  type ProveMove,
+  type ResultLieOptions,
+  type Segment,
+} from "./player";

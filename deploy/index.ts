@@ -10,12 +10,24 @@
  * typed contracts. The same modules deploy from the command line:
  * `npx hardhat ignition deploy deploy/modules/Holoproof.ts --parameters deploy/parameters/<net>.json --network <net>`.
  */
+import type { Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import type { DevnetStakeToken, StakeManager } from "../typechain-types";
+import type {
+  DevnetStakeToken,
+  DisputeGame,
+  OneStepProofEntry,
+  OneStepProverControl,
+  OneStepProverHostIo,
+  OneStepProverMath,
+  OneStepProverMemory,
+  ProcessRegistry,
+  ResultRegistry,
+  StakeManager,
+} from "../typechain-types";
 import { DeployError, runIgnitionModule, type IgnitionRunOptions } from "./ignition";
 import DevnetModule from "./modules/Devnet";
-import HoloproofModule from "./modules/Holoproof";
+import HoloproofModule, { ADMIN_HANDOVERS } from "./modules/Holoproof";
 import StakeTokenModule from "./modules/StakeToken";
 import {
   displayPath,
@@ -33,6 +45,7 @@ export * from "./parameters";
 export { DeployError, defaultDeploymentDir, runIgnitionModule } from "./ignition";
 export type { IgnitionRun, IgnitionRunOptions } from "./ignition";
 export { DevnetModule, HoloproofModule, StakeTokenModule };
+export { ADMIN_HANDOVERS, CORE_ROLE_GRANTS, ROLES } from "./modules/Holoproof";
 
 /** Chain ids of local development networks: the only ones {@link deployDevnet} deploys to. */
 export const LOCAL_CHAIN_IDS: readonly number[] = [31337, 1337];
@@ -49,14 +62,59 @@ export interface DeployOptions extends IgnitionRunOptions {
   parametersFile?: string;
 }
 
-/** Addresses of the core contracts. */
+/** Addresses of the core contracts (the results of module `Holoproof`, and of `Devnet` but its token). */
 export interface CoreAddresses {
   stakeManager: string;
+  processRegistry: string;
+  resultRegistry: string;
+  disputeGame: string;
+  /** The one-step prover the dispute game calls, which dispatches to the four class provers. */
+  oneStepProofEntry: string;
+  oneStepProverControl: string;
+  oneStepProverMemory: string;
+  oneStepProverMath: string;
+  oneStepProverHostIo: string;
 }
 
 /** The core contracts, connected to the deploying account. */
 export interface CoreContracts {
   stakeManager: StakeManager;
+  processRegistry: ProcessRegistry;
+  resultRegistry: ResultRegistry;
+  disputeGame: DisputeGame;
+  oneStepProofEntry: OneStepProofEntry;
+  oneStepProverControl: OneStepProverControl;
+  oneStepProverMemory: OneStepProverMemory;
+  oneStepProverMath: OneStepProverMath;
+  oneStepProverHostIo: OneStepProverHostIo;
+}
+
+/** The contract name (artifact) of each core contract, by its key in {@link CoreAddresses}. */
+export const CORE_CONTRACT_NAMES = {
+  stakeManager: "StakeManager",
+  processRegistry: "ProcessRegistry",
+  resultRegistry: "ResultRegistry",
+  disputeGame: "DisputeGame",
+  oneStepProofEntry: "OneStepProofEntry",
+  oneStepProverControl: "OneStepProverControl",
+  oneStepProverMemory: "OneStepProverMemory",
+  oneStepProverMath: "OneStepProverMath",
+  oneStepProverHostIo: "OneStepProverHostIo",
+} as const satisfies Record<keyof CoreAddresses, string>;
+
+/**
+ * Where the admin handover begun by a deployment stands on one contract (`deploy/README.md`, "Roles
+ * and the admin").
+ */
+export interface AdminHandover {
+  /** The key of the contract in {@link CoreAddresses}: `stakeManager` or `resultRegistry`. */
+  contract: (typeof ADMIN_HANDOVERS)[number][1];
+  /** Who holds `DEFAULT_ADMIN_ROLE` now: the deployer until `admin` accepts. */
+  defaultAdmin: string;
+  /** The account that may accept (`admin`), or `null` once it has accepted or the transfer was cancelled. */
+  pendingAdmin: string | null;
+  /** When `pendingAdmin` may call `acceptDefaultAdminTransfer()` (Unix seconds), or `null` when none is pending. */
+  acceptableAt: number | null;
 }
 
 /** The outcome of {@link deployCore}. */
@@ -70,6 +128,11 @@ export interface CoreDeployment {
   parameters: CoreParameters;
   addresses: CoreAddresses;
   contracts: CoreContracts;
+  /**
+   * The deployer's admin handover of the `StakeManager` and the `ResultRegistry` as it stands after
+   * this call (read from the chain): `admin` must accept each once `acceptableAt` has passed.
+   */
+  adminHandovers: AdminHandover[];
 }
 
 /** How {@link deployDevnet} funds accounts with stake tokens. */
@@ -148,15 +211,15 @@ export async function deployCore(
     options,
   );
   const signer = await signerOf(hre, options.defaultSender);
+  const contracts = await coreContractsAt(hre, run.addresses, signer);
   return {
     chainId: run.chainId,
     deploymentDir: run.deploymentDir,
     executed: run.executed,
     parameters,
     addresses: run.addresses,
-    contracts: {
-      stakeManager: await hre.ethers.getContractAt("StakeManager", run.addresses.stakeManager, signer),
-    },
+    contracts,
+    adminHandovers: await adminHandoversOf(contracts),
   };
 }
 
@@ -209,18 +272,63 @@ export async function deployDevnet(
     }
   }
 
+  const { stakeToken: _token, ...coreAddresses } = run.addresses;
+  const contracts = await coreContractsAt(hre, coreAddresses, signer);
   return {
     chainId: run.chainId,
     deploymentDir: run.deploymentDir,
     executed: run.executed,
     parameters: { stakeToken: run.addresses.stakeToken, ...devnetParameters },
     addresses: run.addresses,
-    contracts: {
-      stakeToken,
-      stakeManager: await hre.ethers.getContractAt("StakeManager", run.addresses.stakeManager, signer),
-    },
+    contracts: { stakeToken, ...contracts },
+    adminHandovers: await adminHandoversOf(contracts),
     funded,
   };
+}
+
+/**
+ * The typed core contracts at `addresses`, connected to `signer`.
+ */
+export async function coreContractsAt(
+  hre: HardhatRuntimeEnvironment,
+  addresses: CoreAddresses,
+  signer: Signer,
+): Promise<CoreContracts> {
+  const at = <T>(key: keyof CoreAddresses): Promise<T> =>
+    hre.ethers.getContractAt(CORE_CONTRACT_NAMES[key], addresses[key], signer) as Promise<T>;
+  return {
+    stakeManager: await at<StakeManager>("stakeManager"),
+    processRegistry: await at<ProcessRegistry>("processRegistry"),
+    resultRegistry: await at<ResultRegistry>("resultRegistry"),
+    disputeGame: await at<DisputeGame>("disputeGame"),
+    oneStepProofEntry: await at<OneStepProofEntry>("oneStepProofEntry"),
+    oneStepProverControl: await at<OneStepProverControl>("oneStepProverControl"),
+    oneStepProverMemory: await at<OneStepProverMemory>("oneStepProverMemory"),
+    oneStepProverMath: await at<OneStepProverMath>("oneStepProverMath"),
+    oneStepProverHostIo: await at<OneStepProverHostIo>("oneStepProverHostIo"),
+  };
+}
+
+/** Where the admin handover stands on each contract of {@link ADMIN_HANDOVERS}, read from the chain. */
+export async function adminHandoversOf(
+  contracts: Pick<CoreContracts, "stakeManager" | "resultRegistry">,
+): Promise<AdminHandover[]> {
+  return Promise.all(
+    ADMIN_HANDOVERS.map(async ([, key]) => {
+      const contract = contracts[key];
+      const [defaultAdmin, [pendingAdmin, schedule]] = await Promise.all([
+        contract.defaultAdmin(),
+        contract.pendingDefaultAdmin(),
+      ]);
+      const pending = schedule !== 0n;
+      return {
+        contract: key,
+        defaultAdmin,
+        pendingAdmin: pending ? pendingAdmin : null,
+        acceptableAt: pending ? Number(schedule) : null,
+      };
+    }),
+  );
 }
 
 async function accountsOf(hre: HardhatRuntimeEnvironment): Promise<string[]> {

@@ -2,9 +2,10 @@
  * Deployment parameters: reading Ignition parameter files and checking the values before anything
  * is sent to a chain, with errors that name the file, the parameter and the rule it breaks.
  *
- * The checks mirror the `StakeManager` constructor (a test compares the ceilings below with the
- * contract's constants), so that a bad file fails here, with a clear message, rather than as a
- * reverted deployment transaction.
+ * The checks mirror the constructors of the `StakeManager`, the two registries and the `DisputeGame`
+ * (tests compare the ceilings below with the contracts' constants, and the accepted values with the
+ * constructors'), so that a bad file fails here, with a clear message, rather than as a reverted
+ * deployment transaction halfway through a deployment.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -25,6 +26,46 @@ export const MAX_DISPUTE_TIME = 90n * DAY;
 export const MAX_UNBONDING_DELAY = 365n * DAY;
 /** Basis points in one whole; `slashRewardBps` must be below it (`StakeManager.BPS`). */
 export const BPS = 10_000n;
+/** Ceiling on `gameDegree`: `DisputeGame.MAX_DEGREE` (a bisection posts `degree + 1` points). */
+export const MAX_GAME_DEGREE = 256n;
+/** Ceiling on the game's times (`uint64` in the `DisputeGame`): 2^64 - 1 seconds. */
+export const MAX_UINT64 = 2n ** 64n - 1n;
+/** Ceiling on `commitmentStake` and `gameChallengeBond` (`uint96` in the contracts): 2^96 - 1. */
+export const MAX_UINT96 = 2n ** 96n - 1n;
+/** Ceiling on `minSchedulerStake` (`uint256`): 2^256 - 1. */
+export const MAX_UINT256 = 2n ** 256n - 1n;
+/** A trace has at most 2^64 steps: the depth a bisection of degree 2^b needs is ⌈64 / b⌉. */
+export const MAX_TRACE_LOG2 = 64n;
+
+/** The game parameters that bound a dispute game's length ({@link maxGameDurationOf}). */
+export interface GameClock {
+  gameDegree: bigint | number;
+  gameClockTime: bigint;
+  gameClockExtension: bigint;
+  gameStartGrace: bigint;
+}
+
+/**
+ * The most moves one side of a dispute game makes with bisection degree `degree` (a power of two):
+ * `⌈64 / log2(degree)⌉ + 1` (`DisputeGame.maxDuration`, docs/dispute-game.md §4).
+ */
+export function gameMovesPerSide(degree: bigint | number): bigint {
+  const d = BigInt(degree);
+  let bits = 0n;
+  while (1n << bits < d) bits += 1n;
+  if (bits === 0n) throw new RangeError(`gameMovesPerSide: degree ${d} is below 2`);
+  return (MAX_TRACE_LOG2 + bits - 1n) / bits + 1n;
+}
+
+/**
+ * The longest a dispute game can last, in seconds, as `DisputeGame.maxDuration()` computes it:
+ * `2·clockTime + 2·M·clockExtension + startGrace` with `M` = {@link gameMovesPerSide}. The game's
+ * constructor requires it to be at most `StakeManager.maxGameDuration()`.
+ */
+export function maxGameDurationOf(clock: GameClock): bigint {
+  const moves = gameMovesPerSide(clock.gameDegree);
+  return 2n * clock.gameClockTime + 2n * moves * clock.gameClockExtension + clock.gameStartGrace;
+}
 
 /**
  * The values the core contracts are deployed with (module `Holoproof`). Times are in seconds.
@@ -33,7 +74,11 @@ export const BPS = 10_000n;
 export interface CoreParameters {
   /** The ERC-20 that operators bond. Non-zero, and a contract on the target chain. */
   stakeToken: string;
-  /** Governance: holder of `DEFAULT_ADMIN_ROLE` on every core contract. Non-zero. */
+  /**
+   * Governance: `DEFAULT_ADMIN_ROLE` of the `ProcessRegistry` from the start, and of the
+   * `StakeManager` and the `ResultRegistry` once it accepts the transfer the deployment begins
+   * (`deploy/README.md`, "Roles and the admin"). Non-zero.
+   */
   admin: string;
   /** Receiver of the non-reward share of every slash; the zero address burns it. */
   treasury: string;
@@ -45,6 +90,20 @@ export interface CoreParameters {
   unbondingDelay: bigint;
   /** The slash beneficiary's share, in basis points: 0 to 9,999. */
   slashRewardBps: number;
+  /** Stake-token wei a scheduler needs bonded to be named at spawn (`ProcessRegistry`). At least 1. */
+  minSchedulerStake: bigint;
+  /** Stake-token wei locked per pending result commitment (`ResultRegistry`). 1 to 2^96 - 1. */
+  commitmentStake: bigint;
+  /** The dispute game's bisection degree: a power of two, 2 to 256. */
+  gameDegree: number;
+  /** Each side's chess clock in a dispute game, in seconds. At least 1. */
+  gameClockTime: bigint;
+  /** The least time a side has to answer any move, in seconds: 1 to `gameClockTime`. */
+  gameClockExtension: bigint;
+  /** Seconds a start-step proof waits for an equivocation proof before its game resolves. At least 1. */
+  gameStartGrace: bigint;
+  /** Stake-token wei of the challenger locked by a game, slashed if it loses. 1 to 2^96 - 1. */
+  gameChallengeBond: bigint;
 }
 
 /** The devnet's parameters (module `Devnet`): the core's, without `stakeToken` (the devnet deploys its own). */
@@ -66,6 +125,13 @@ const SHARED_PARAMETER_NAMES = [
   "maxGameDuration",
   "unbondingDelay",
   "slashRewardBps",
+  "minSchedulerStake",
+  "commitmentStake",
+  "gameDegree",
+  "gameClockTime",
+  "gameClockExtension",
+  "gameStartGrace",
+  "gameChallengeBond",
 ] as const;
 
 /** The parameter names each module accepts in its section. */
@@ -267,6 +333,79 @@ export function validateCoreParameters(
     );
   }
 
+  // The registries' stakes (ProcessRegistry, ResultRegistry constructors).
+  const minSchedulerStake = parseInteger("minSchedulerStake", raw.minSchedulerStake, problems, AMOUNT);
+  const commitmentStake = parseInteger("commitmentStake", raw.commitmentStake, problems, AMOUNT);
+  if (minSchedulerStake === 0n) {
+    problems.push(
+      "minSchedulerStake 0 is out of range: it must be at least 1 (a scheduler without stake could equivocate for free)",
+    );
+  } else if (minSchedulerStake !== undefined && minSchedulerStake > MAX_UINT256) {
+    problems.push(`minSchedulerStake ${minSchedulerStake} is above the maximum 2^256 - 1 (uint256)`);
+  }
+  checkAmount96("commitmentStake", commitmentStake, problems);
+
+  // The dispute game (DisputeGame constructor).
+  const gameDegree = parseInteger("gameDegree", raw.gameDegree, problems, DEGREE);
+  const gameClockTime = parseInteger("gameClockTime", raw.gameClockTime, problems, "seconds");
+  const gameClockExtension = parseInteger("gameClockExtension", raw.gameClockExtension, problems, "seconds");
+  const gameStartGrace = parseInteger("gameStartGrace", raw.gameStartGrace, problems, "seconds");
+  const gameChallengeBond = parseInteger("gameChallengeBond", raw.gameChallengeBond, problems, AMOUNT);
+  let gameValid = true;
+  if (
+    gameDegree !== undefined &&
+    (gameDegree < 2n || gameDegree > MAX_GAME_DEGREE || (gameDegree & (gameDegree - 1n)) !== 0n)
+  ) {
+    problems.push(`gameDegree ${gameDegree} is not a power of two from 2 to ${MAX_GAME_DEGREE}`);
+    gameValid = false;
+  }
+  for (const [name, value] of [
+    ["gameClockTime", gameClockTime],
+    ["gameStartGrace", gameStartGrace],
+  ] as const) {
+    if (value !== undefined && (value < 1n || value > MAX_UINT64)) {
+      problems.push(`${name} ${value} is out of range: it must be 1 to ${MAX_UINT64} seconds (2^64 - 1)`);
+      gameValid = false;
+    }
+  }
+  if (gameClockExtension !== undefined) {
+    // Compared with gameClockTime when that is valid, else with the type's ceiling only.
+    const clockValid = gameClockTime !== undefined && gameClockTime >= 1n && gameClockTime <= MAX_UINT64;
+    const ceiling = clockValid ? gameClockTime : MAX_UINT64;
+    if (gameClockExtension < 1n || gameClockExtension > ceiling) {
+      problems.push(
+        `gameClockExtension ${gameClockExtension} is out of range: it must be 1 to ${
+          clockValid ? `gameClockTime = ${gameClockTime}` : `${MAX_UINT64} (2^64 - 1)`
+        } seconds`,
+      );
+      gameValid = false;
+    }
+  }
+  checkAmount96("gameChallengeBond", gameChallengeBond, problems);
+
+  // The longest game must fit in the StakeManager's maxGameDuration (DisputeGameDurationExceedsMax).
+  if (
+    gameValid &&
+    gameDegree !== undefined &&
+    gameClockTime !== undefined &&
+    gameClockExtension !== undefined &&
+    gameStartGrace !== undefined &&
+    maxGameDuration !== undefined &&
+    maxGameDuration >= 1n &&
+    maxGameDuration <= MAX_DISPUTE_TIME
+  ) {
+    const clock = { gameDegree, gameClockTime, gameClockExtension, gameStartGrace };
+    const duration = maxGameDurationOf(clock);
+    if (duration > maxGameDuration) {
+      const moves = gameMovesPerSide(gameDegree);
+      problems.push(
+        `the longest dispute game, 2·gameClockTime + 2·${moves}·gameClockExtension + gameStartGrace = ` +
+          `2·${gameClockTime} + 2·${moves}·${gameClockExtension} + ${gameStartGrace} = ${duration} seconds, ` +
+          `exceeds maxGameDuration ${maxGameDuration} (${moves} = ⌈64 / log2(gameDegree ${gameDegree})⌉ + 1 moves per side)`,
+      );
+    }
+  }
+
   if (problems.length > 0) throw new DeployParameterError(source, problems);
 
   const values: DevnetParameters = {
@@ -276,6 +415,13 @@ export function validateCoreParameters(
     maxGameDuration: maxGameDuration!,
     unbondingDelay: unbondingDelay!,
     slashRewardBps: Number(slashRewardBps!),
+    minSchedulerStake: minSchedulerStake!,
+    commitmentStake: commitmentStake!,
+    gameDegree: Number(gameDegree!),
+    gameClockTime: gameClockTime!,
+    gameClockExtension: gameClockExtension!,
+    gameStartGrace: gameStartGrace!,
+    gameChallengeBond: gameChallengeBond!,
   };
   return moduleId === "Holoproof" ? { stakeToken: stakeToken!, ...values } : values;
 }
@@ -375,15 +521,31 @@ function parseAddress(
   return address;
 }
 
+/** The unit of the stake amounts: the stake token's smallest unit. */
+const AMOUNT = "stake-token wei";
+/** The "unit" of `gameDegree`, which has none. */
+const DEGREE = "";
+
 function parseInteger(name: string, value: unknown, problems: string[], unit: string): bigint | undefined {
   if (value === undefined) {
-    problems.push(`${name} is missing (${unit})`);
+    problems.push(`${name} is missing (${unit === DEGREE ? "a power of two from 2 to 256" : unit})`);
     return undefined;
   }
   if (typeof value === "bigint" && value >= 0n) return value;
   if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
-  problems.push(
-    `${name} ${JSON.stringify(typeof value === "bigint" ? `${value}n` : value)} is not a whole number of ${unit}`,
-  );
+  const shown = JSON.stringify(typeof value === "bigint" ? `${value}n` : value);
+  const what = unit === DEGREE ? "a whole number" : `a whole number of ${unit}`;
+  // A JSON number beyond 2^53 loses digits: Ignition's notation keeps them.
+  const hint =
+    typeof value === "number" && Number.isInteger(value) && value > 0
+      ? ` (beyond 2^53 a JSON number loses digits: write the exact value as a string ending in n, e.g. "${BigInt(value)}n")`
+      : "";
+  problems.push(`${name} ${shown} is not ${what}${hint}`);
   return undefined;
+}
+
+function checkAmount96(name: string, value: bigint | undefined, problems: string[]): void {
+  if (value !== undefined && (value < 1n || value > MAX_UINT96)) {
+    problems.push(`${name} ${value} is out of range: it must be 1 to ${MAX_UINT96} ${AMOUNT} (2^96 - 1)`);
+  }
 }

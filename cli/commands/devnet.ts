@@ -2,7 +2,8 @@
  * `holo devnet`: a local Holoproof network on one machine.
  *
  * It serves the in-process Hardhat network over JSON-RPC (the same server as `npx hardhat node`,
- * through Hardhat's `node:create-server` subtask), deploys the devnet with Ignition on that network,
+ * through Hardhat's `node:create-server` subtask), deploys the devnet with Ignition on that network
+ * (the stake token and the whole core: staking, registries, dispute game, one-step prover, wired),
  * funds the first accounts with devnet stake tokens, prints how to connect and writes a
  * machine-readable `devnet.json`, then runs until SIGINT or SIGTERM.
  */
@@ -60,7 +61,12 @@ export interface DevnetInfo {
   out: string;
   /** `null` with `--no-deploy`. */
   deployment: {
-    contracts: { stakeToken: string; stakeManager: string };
+    /**
+     * Every contract's address: `stakeToken` (the devnet token), `stakeManager`, `processRegistry`,
+     * `resultRegistry`, `disputeGame`, `oneStepProofEntry` and the four class provers
+     * `oneStepProverControl`, `oneStepProverMemory`, `oneStepProverMath`, `oneStepProverHostIo`.
+     */
+    contracts: DevnetDeployment["addresses"];
     parameters: Record<string, string | number>;
     parametersFile: string;
     /** The Ignition journal of this devnet's deployment. */
@@ -83,7 +89,8 @@ export function register(program: Command, context: CliContext): void {
     .summary("run a local Holoproof network (Hardhat JSON-RPC node + deployed contracts)")
     .description(
       "Run a local Holoproof network on this machine: an in-process Hardhat JSON-RPC node (chain id 31337) " +
-        "with the devnet stake token and the core contracts deployed by Ignition, and the first accounts " +
+        "with the devnet stake token and the core contracts (staking, registries, dispute game, one-step " +
+        "prover) deployed by Ignition and wired with their roles, and the first accounts " +
         "funded with stake tokens. Prints the addresses, the accounts and how to connect, writes them to " +
         "devnet.json, and runs until interrupted (Ctrl+C, SIGINT or SIGTERM).",
     )
@@ -169,7 +176,12 @@ async function deploy(
   out: Output,
 ): Promise<DevnetDeployment & { deploymentDir: string; parametersFile: string }> {
   // Loaded here, not at the top: `holo --help` must not load Hardhat and Ignition.
-  const { defaultDeploymentDir, deployDevnet, parameterFileFor } = await import("../../deploy");
+  const { defaultDeploymentDir, deployDevnet, loadCoreParameters, parameterFileFor } =
+    await import("../../deploy");
+
+  // A bad parameter file fails here, before compiling (deployDevnet checks it again before sending).
+  const parametersFile = path.resolve(options.parameters ?? parameterFileFor("hardhat"));
+  loadCoreParameters(parametersFile, "Devnet", { defaultAdmin: accounts[0]?.address });
 
   out.progress("Compiling contracts…");
   await withConsoleOnStderr(() => hre.run("compile", { quiet: true }));
@@ -177,7 +189,6 @@ async function deploy(
   const chainId = Number(await hre.network.provider.request({ method: "eth_chainId" }));
   const defaultDir = defaultDeploymentDir(hre, chainId);
   const deploymentDir = path.resolve(options.deploymentDir ?? defaultDir);
-  const parametersFile = path.resolve(options.parameters ?? parameterFileFor("hardhat"));
   // The chain starts empty: any journal there belongs to an earlier chain and would make Ignition
   // believe that the contracts exist.
   resetJournal(deploymentDir, chainId);
@@ -302,8 +313,8 @@ function connectableHost(address: string): string {
   return address.includes(":") ? `[${address}]` : address;
 }
 
-/** The human-readable "ready" text. */
-function banner(info: DevnetInfo): string {
+/** The human-readable "ready" text (exported for tests). */
+export function banner(info: DevnetInfo): string {
   const units = (wei: string | null, symbol: string): string =>
     wei === null ? "" : `${formatAmount(BigInt(wei))} ${symbol}`;
   const lines: string[] = [
@@ -321,11 +332,12 @@ function banner(info: DevnetInfo): string {
     const { contracts, parameters } = info.deployment;
     lines.push(
       "Contracts",
-      `  StakeManager      ${contracts.stakeManager}`,
-      `  DevnetStakeToken  ${contracts.stakeToken}  (HOLO-DEV, 18 decimals; faucet(amount) up to 10000 per call)`,
+      ...CONTRACT_LABELS.map(([key, label, note]) =>
+        `  ${label.padEnd(21)} ${contracts[key]}${note === undefined ? "" : `  (${note})`}`.trimEnd(),
+      ),
       "",
       `Parameters (${displayPath(info.deployment.parametersFile)})`,
-      ...Object.entries(parameters).map(([name, value]) => `  ${name.padEnd(16)} ${withUnit(name, value)}`),
+      ...Object.entries(parameters).map(([name, value]) => `  ${name.padEnd(18)} ${withUnit(name, value)}`),
       "",
     );
   }
@@ -354,6 +366,20 @@ function banner(info: DevnetInfo): string {
   return lines.join("\n");
 }
 
+/** The contracts of the banner, in order: key in `devnet.json`, name, and a note. */
+const CONTRACT_LABELS: readonly (readonly [keyof DevnetDeployment["addresses"], string, string?])[] = [
+  ["stakeManager", "StakeManager"],
+  ["processRegistry", "ProcessRegistry"],
+  ["resultRegistry", "ResultRegistry"],
+  ["disputeGame", "DisputeGame"],
+  ["oneStepProofEntry", "OneStepProofEntry", "the one-step prover the game calls"],
+  ["oneStepProverControl", "OneStepProverControl"],
+  ["oneStepProverMemory", "OneStepProverMemory"],
+  ["oneStepProverMath", "OneStepProverMath"],
+  ["oneStepProverHostIo", "OneStepProverHostIo"],
+  ["stakeToken", "DevnetStakeToken", "HOLO-DEV, 18 decimals; faucet(amount) up to 10000 per call"],
+];
+
 /** An 18-decimals amount in whole units, with at most 4 decimals ("9999.9982"). */
 function formatAmount(amount: bigint): string {
   const scaled = (amount + 5n * 10n ** 13n) / 10n ** 14n; // rounded to 4 decimals
@@ -362,10 +388,27 @@ function formatAmount(amount: bigint): string {
   return fraction === "" ? whole.toString() : `${whole}.${fraction}`;
 }
 
-/** A parameter's value with its unit, for people: "300 s (5 min)", "5000 bps (50%)". */
+/** The parameters that are times, in seconds. */
+const TIME_PARAMETERS = [
+  "challengeWindow",
+  "maxGameDuration",
+  "unbondingDelay",
+  "gameClockTime",
+  "gameClockExtension",
+  "gameStartGrace",
+];
+
+/** The parameters that are amounts of the stake token, in wei. */
+const AMOUNT_PARAMETERS = ["minSchedulerStake", "commitmentStake", "gameChallengeBond"];
+
+/**
+ * A parameter's value with its unit, for people: "300 s (5 min)", "5000 bps (50%)",
+ * "10000000000000000000 wei (10 HOLO-DEV)".
+ */
 function withUnit(name: string, value: string | number): string {
   if (name === "slashRewardBps") return `${value} bps (${Number(value) / 100}%)`;
-  if (["challengeWindow", "maxGameDuration", "unbondingDelay"].includes(name)) {
+  if (AMOUNT_PARAMETERS.includes(name)) return `${value} wei (${formatAmount(BigInt(value))} HOLO-DEV)`;
+  if (TIME_PARAMETERS.includes(name)) {
     const seconds = Number(value);
     const [unit, size] =
       seconds % 86_400 === 0

@@ -6,12 +6,17 @@ import { expect } from "chai";
 import fc from "fast-check";
 
 import {
+  CORE_PARAMETER_NAMES,
   DAY,
   DeployParameterError,
   displayPath,
+  gameMovesPerSide,
   loadCoreParameters,
   MAX_DISPUTE_TIME,
+  MAX_UINT64,
+  MAX_UINT96,
   MAX_UNBONDING_DELAY,
+  maxGameDurationOf,
   parameterFileFor,
   readParameterFile,
   toIgnitionParameters,
@@ -23,8 +28,33 @@ const ACCOUNT_1 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const TOKEN = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const ZERO = "0x0000000000000000000000000000000000000000";
 
+const ONE = 10n ** 18n;
+const HOUR = 3_600n;
+
+/** The devnet's stakes and game (deploy/parameters/hardhat.json). */
+const DEVNET_GAME = {
+  minSchedulerStake: 100n * ONE,
+  commitmentStake: 10n * ONE,
+  gameDegree: 16,
+  gameClockTime: 120,
+  gameClockExtension: 5,
+  gameStartGrace: 10,
+  gameChallengeBond: 10n * ONE,
+};
+
 /** A valid devnet section. */
-const DEVNET = { challengeWindow: 300, maxGameDuration: 600, unbondingDelay: 900, slashRewardBps: 5000 };
+const DEVNET = {
+  challengeWindow: 300,
+  maxGameDuration: 600,
+  unbondingDelay: 900,
+  slashRewardBps: 5000,
+  ...DEVNET_GAME,
+};
+
+/** `value` as a parameter file holds it: Ignition's "123n" notation for bigints. */
+function fileJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+}
 
 /** The problems `fn` throws as a DeployParameterError (fails the test on anything else). */
 function problemsOf(fn: () => unknown): readonly string[] {
@@ -54,7 +84,7 @@ describe("deploy/parameters", function () {
 
   function writeFile(name: string, contents: unknown): string {
     const file = path.join(tmp, name);
-    fs.writeFileSync(file, typeof contents === "string" ? contents : JSON.stringify(contents));
+    fs.writeFileSync(file, typeof contents === "string" ? contents : fileJson(contents));
     return file;
   }
 
@@ -69,20 +99,80 @@ describe("deploy/parameters", function () {
           maxGameDuration: 600n,
           unbondingDelay: 900n,
           slashRewardBps: 5000,
+          minSchedulerStake: 100n * ONE,
+          commitmentStake: 10n * ONE,
+          gameDegree: 16,
+          gameClockTime: 120n,
+          gameClockExtension: 5n,
+          gameStartGrace: 10n,
+          gameChallengeBond: 10n * ONE,
         });
+        // 2·120 + 2·17·5 + 10 = 420 s: a devnet game fits in its 600 s.
+        expect(maxGameDurationOf(values)).to.equal(420n);
       });
     }
 
     it("sepolia.json is refused until its placeholders are replaced, and only for them", function () {
       const problems = problemsOf(() => loadCoreParameters(parameterFileFor("sepolia"), "Holoproof"));
-      expect(problems).to.have.lengthOf(2);
+      expect(problems).to.have.lengthOf(5);
       expect(problems[0]).to.match(/^stakeToken "REPLACE-ME: .*" is not an address$/);
       expect(problems[1]).to.match(/^admin "REPLACE-ME: .*" is not an address$/);
+      expect(problems[2]).to.match(
+        /^minSchedulerStake "REPLACE-ME: .*" is not a whole number of stake-token wei$/,
+      );
+      expect(problems[3]).to.match(
+        /^commitmentStake "REPLACE-ME: .*" is not a whole number of stake-token wei$/,
+      );
+      expect(problems[4]).to.match(
+        /^gameChallengeBond "REPLACE-ME: .*" is not a whole number of stake-token wei$/,
+      );
+    });
+
+    it("sepolia.json's amount placeholders each suggest a valid amount", function () {
+      const section = readParameterFile(parameterFileFor("sepolia")).Holoproof;
+      const suggested: Record<string, bigint> = {};
+      for (const name of ["minSchedulerStake", "commitmentStake", "gameChallengeBond"]) {
+        const match = /e\.g\. "(\d+)n" \((\d+) tokens of 18 decimals\)/.exec(String(section[name]));
+        expect(match, name).to.not.equal(null);
+        suggested[name] = BigInt(match![1]);
+        expect(suggested[name], name).to.equal(BigInt(match![2]) * ONE); // the note's two forms agree
+      }
+      const values = loadCoreParameters(parameterFileFor("sepolia"), "Holoproof", {
+        overrides: { stakeToken: TOKEN, admin: ACCOUNT_1, ...suggested },
+      });
+      expect(values.minSchedulerStake).to.equal(1_000n * ONE);
+      expect(values.commitmentStake).to.equal(100n * ONE);
+      expect(values.gameChallengeBond).to.equal(100n * ONE);
+    });
+
+    it("sepolia.json's game: degree 16, 3.5-day clocks, 3-hour extensions, 1-day grace, within 14 days", function () {
+      const values = loadCoreParameters(parameterFileFor("sepolia"), "Holoproof", {
+        overrides: {
+          stakeToken: TOKEN,
+          admin: ACCOUNT_1,
+          minSchedulerStake: 1n,
+          commitmentStake: 1n,
+          gameChallengeBond: 1n,
+        },
+      });
+      expect(values.gameDegree).to.equal(16);
+      expect(values.gameClockTime).to.equal((7n * DAY) / 2n);
+      expect(values.gameClockExtension).to.equal(3n * HOUR);
+      expect(values.gameStartGrace).to.equal(DAY);
+      // 2·302400 + 2·17·10800 + 86400 = 1,058,400 s (12.25 days) ≤ 1,209,600 s (14 days).
+      expect(maxGameDurationOf(values)).to.equal(1_058_400n);
+      expect(maxGameDurationOf(values) <= values.maxGameDuration).to.equal(true);
     });
 
     it("sepolia.json has realistic times: a 7-day window, 14-day games, 21 days + 1 day of unbonding", function () {
       const values = loadCoreParameters(parameterFileFor("sepolia"), "Holoproof", {
-        overrides: { stakeToken: TOKEN, admin: ACCOUNT_1 },
+        overrides: {
+          stakeToken: TOKEN,
+          admin: ACCOUNT_1,
+          minSchedulerStake: 1n,
+          commitmentStake: 1n,
+          gameChallengeBond: 1n,
+        },
       });
       expect(values.challengeWindow).to.equal(7n * DAY);
       expect(values.maxGameDuration).to.equal(14n * DAY);
@@ -170,6 +260,13 @@ describe("deploy/parameters", function () {
         "maxGameDuration is missing (seconds)",
         "unbondingDelay is missing (seconds)",
         "slashRewardBps is missing (basis points)",
+        "minSchedulerStake is missing (stake-token wei)",
+        "commitmentStake is missing (stake-token wei)",
+        "gameDegree is missing (a power of two from 2 to 256)",
+        "gameClockTime is missing (seconds)",
+        "gameClockExtension is missing (seconds)",
+        "gameStartGrace is missing (seconds)",
+        "gameChallengeBond is missing (stake-token wei)",
       ]);
     });
 
@@ -192,8 +289,10 @@ describe("deploy/parameters", function () {
     it("refuses unknown parameters, and stakeToken in the Devnet section", function () {
       expect(problemsOf(() => validateDevnet({ ...DEVNET, challangeWindow: 300 }))).to.deep.equal([
         'unknown parameter "challangeWindow" for module Devnet (known: admin, treasury, challengeWindow, ' +
-          "maxGameDuration, unbondingDelay, slashRewardBps)",
+          "maxGameDuration, unbondingDelay, slashRewardBps, minSchedulerStake, commitmentStake, gameDegree, " +
+          "gameClockTime, gameClockExtension, gameStartGrace, gameChallengeBond)",
       ]);
+      expect(CORE_PARAMETER_NAMES.Holoproof).to.deep.equal(["stakeToken", ...CORE_PARAMETER_NAMES.Devnet]);
       expect(problemsOf(() => validateDevnet({ ...DEVNET, stakeToken: TOKEN }))).to.deep.equal([
         "stakeToken is not a parameter of module Devnet (the devnet deploys its own token)",
       ]);
@@ -221,8 +320,10 @@ describe("deploy/parameters", function () {
             game <= MAX_DISPUTE_TIME &&
             unbonding >= window + game &&
             unbonding <= MAX_UNBONDING_DELAY &&
-            reward < 10_000;
+            reward < 10_000 &&
+            game >= 420n; // the devnet's game (2·120 + 2·17·5 + 10) must fit in maxGameDuration
           const raw = {
+            ...DEVNET_GAME,
             challengeWindow: window,
             maxGameDuration: game,
             unbondingDelay: unbonding,
@@ -238,6 +339,182 @@ describe("deploy/parameters", function () {
           expect(accepted).to.equal(valid);
         }),
         { numRuns: 1_000 },
+      );
+    });
+  });
+
+  describe("validateCoreParameters: the registries' stakes and the dispute game", function () {
+    it("refuses a minSchedulerStake of 0 (a scheduler without stake could equivocate for free)", function () {
+      expect(problemsOf(() => validateDevnet({ ...DEVNET, minSchedulerStake: 0 }))).to.deep.equal([
+        "minSchedulerStake 0 is out of range: it must be at least 1 (a scheduler without stake could equivocate for free)",
+      ]);
+      expect(validateDevnet({ ...DEVNET, minSchedulerStake: 1 }).minSchedulerStake).to.equal(1n);
+    });
+
+    it("refuses a minSchedulerStake above 2^256 - 1", function () {
+      expect(problemsOf(() => validateDevnet({ ...DEVNET, minSchedulerStake: 2n ** 256n }))).to.deep.equal([
+        `minSchedulerStake ${2n ** 256n} is above the maximum 2^256 - 1 (uint256)`,
+      ]);
+      expect(validateDevnet({ ...DEVNET, minSchedulerStake: 2n ** 256n - 1n }).minSchedulerStake).to.equal(
+        2n ** 256n - 1n,
+      );
+    });
+
+    for (const name of ["commitmentStake", "gameChallengeBond"] as const) {
+      it(`refuses a ${name} of 0 or above 2^96 - 1 (uint96)`, function () {
+        for (const value of [0n, MAX_UINT96 + 1n]) {
+          expect(problemsOf(() => validateDevnet({ ...DEVNET, [name]: value }))).to.deep.equal([
+            `${name} ${value} is out of range: it must be 1 to 79228162514264337593543950335 stake-token wei (2^96 - 1)`,
+          ]);
+        }
+        expect(validateDevnet({ ...DEVNET, [name]: 1 })[name]).to.equal(1n);
+        expect(validateDevnet({ ...DEVNET, [name]: MAX_UINT96 })[name]).to.equal(MAX_UINT96);
+      });
+    }
+
+    it("refuses amounts that are not whole numbers, with a hint for JSON numbers beyond 2^53", function () {
+      expect(problemsOf(() => validateDevnet({ ...DEVNET, commitmentStake: 1.5 }))).to.deep.equal([
+        "commitmentStake 1.5 is not a whole number of stake-token wei",
+      ]);
+      expect(problemsOf(() => validateDevnet({ ...DEVNET, gameChallengeBond: "10" }))).to.deep.equal([
+        'gameChallengeBond "10" is not a whole number of stake-token wei',
+      ]);
+      expect(problemsOf(() => validateDevnet({ ...DEVNET, minSchedulerStake: 1e20 }))).to.deep.equal([
+        "minSchedulerStake 100000000000000000000 is not a whole number of stake-token wei (beyond 2^53 a JSON " +
+          'number loses digits: write the exact value as a string ending in n, e.g. "100000000000000000000n")',
+      ]);
+    });
+
+    it("refuses a gameDegree that is not a power of two from 2 to 256", function () {
+      for (const degree of [0, 1, 3, 12, 100, 257, 512]) {
+        expect(
+          problemsOf(() => validateDevnet({ ...DEVNET, gameDegree: degree })),
+          `${degree}`,
+        ).to.deep.equal([`gameDegree ${degree} is not a power of two from 2 to 256`]);
+      }
+      expect(problemsOf(() => validateDevnet({ ...DEVNET, gameDegree: 2.5 }))).to.deep.equal([
+        "gameDegree 2.5 is not a whole number",
+      ]);
+      // Degree 2 makes 65 moves per side: short extensions keep the devnet game within 600 s.
+      expect(validateDevnet({ ...DEVNET, gameDegree: 2, gameClockExtension: 1 }).gameDegree).to.equal(2);
+      expect(validateDevnet({ ...DEVNET, gameDegree: 256 }).gameDegree).to.equal(256);
+    });
+
+    it("refuses a gameClockTime or gameStartGrace of 0 or above 2^64 - 1 (uint64)", function () {
+      for (const name of ["gameClockTime", "gameStartGrace"]) {
+        for (const value of [0n, MAX_UINT64 + 1n]) {
+          expect(
+            problemsOf(() => validateDevnet({ ...DEVNET, [name]: value })),
+            `${name} ${value}`,
+          ).to.deep.equal([
+            `${name} ${value} is out of range: it must be 1 to 18446744073709551615 seconds (2^64 - 1)`,
+          ]);
+        }
+      }
+    });
+
+    it("refuses a gameClockExtension of 0 or longer than gameClockTime", function () {
+      for (const value of [0, 121]) {
+        expect(problemsOf(() => validateDevnet({ ...DEVNET, gameClockExtension: value }))).to.deep.equal([
+          `gameClockExtension ${value} is out of range: it must be 1 to gameClockTime = 120 seconds`,
+        ]);
+      }
+      const long = { ...DEVNET, maxGameDuration: 10_000, unbondingDelay: 10_300 };
+      expect(validateDevnet({ ...long, gameClockExtension: 120 }).gameClockExtension).to.equal(120n);
+      // Without a valid gameClockTime to compare with, the ceiling is the type's.
+      expect(
+        problemsOf(() => validateDevnet({ ...DEVNET, gameClockTime: 0, gameClockExtension: 0 })),
+      ).to.deep.equal([
+        "gameClockTime 0 is out of range: it must be 1 to 18446744073709551615 seconds (2^64 - 1)",
+        "gameClockExtension 0 is out of range: it must be 1 to 18446744073709551615 (2^64 - 1) seconds",
+      ]);
+    });
+
+    it("refuses a game that can outlast maxGameDuration, naming every parameter of the bound", function () {
+      // 2·120 + 2·17·5 + 10 = 420 s.
+      expect(
+        validateDevnet({ ...DEVNET, maxGameDuration: 420, unbondingDelay: 720 }).maxGameDuration,
+      ).to.equal(420n);
+      expect(
+        problemsOf(() => validateDevnet({ ...DEVNET, maxGameDuration: 419, unbondingDelay: 720 })),
+      ).to.deep.equal([
+        "the longest dispute game, 2·gameClockTime + 2·17·gameClockExtension + gameStartGrace = " +
+          "2·120 + 2·17·5 + 10 = 420 seconds, exceeds maxGameDuration 419 " +
+          "(17 = ⌈64 / log2(gameDegree 16)⌉ + 1 moves per side)",
+      ]);
+      // Degree 4: 33 moves per side, 2·120 + 2·33·5 + 10 = 580 ≤ 600; one more second of grace is too much.
+      expect(validateDevnet({ ...DEVNET, gameDegree: 4, gameStartGrace: 30 }).gameStartGrace).to.equal(30n);
+      expect(
+        problemsOf(() => validateDevnet({ ...DEVNET, gameDegree: 4, gameStartGrace: 31 })),
+      ).to.deep.equal([
+        "the longest dispute game, 2·gameClockTime + 2·33·gameClockExtension + gameStartGrace = " +
+          "2·120 + 2·33·5 + 31 = 601 seconds, exceeds maxGameDuration 600 " +
+          "(33 = ⌈64 / log2(gameDegree 4)⌉ + 1 moves per side)",
+      ]);
+    });
+
+    it("does not check the game's length against an invalid maxGameDuration or game parameter", function () {
+      expect(problemsOf(() => validateDevnet({ ...DEVNET, maxGameDuration: 0 }))).to.deep.equal([
+        "maxGameDuration 0 is out of range: it must be 1 to 7776000 seconds (90 days)",
+      ]);
+      expect(problemsOf(() => validateDevnet({ ...DEVNET, gameDegree: 3 }))).to.deep.equal([
+        "gameDegree 3 is not a power of two from 2 to 256",
+      ]);
+    });
+
+    it("counts the moves per side as the DisputeGame does: ⌈64 / log2(degree)⌉ + 1", function () {
+      const table: [number, bigint][] = [
+        [2, 65n],
+        [4, 33n],
+        [8, 23n],
+        [16, 17n],
+        [32, 14n],
+        [64, 12n],
+        [128, 11n],
+        [256, 9n],
+      ];
+      for (const [degree, moves] of table) expect(gameMovesPerSide(degree), `${degree}`).to.equal(moves);
+      expect(() => gameMovesPerSide(1)).to.throw(RangeError);
+    });
+
+    it("accepts a dispute game exactly when it meets every rule", function () {
+      const degree = fc.oneof(
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 1, max: 8 }).map((b) => 2 ** b),
+      );
+      const seconds = fc.oneof(fc.bigInt({ min: 0n, max: 5n }), fc.bigInt({ min: 0n, max: 700n }));
+      const maxGame = fc.bigInt({ min: 1n, max: 2_000n });
+      fc.assert(
+        fc.property(degree, seconds, seconds, seconds, maxGame, (d, clock, extension, grace, game) => {
+          const log2 = Math.log2(d);
+          const powerOfTwo = Number.isInteger(log2) && d >= 2 && d <= 256;
+          const moves = powerOfTwo ? BigInt(Math.ceil(64 / log2) + 1) : 0n;
+          const valid =
+            powerOfTwo &&
+            clock >= 1n &&
+            extension >= 1n &&
+            extension <= clock &&
+            grace >= 1n &&
+            2n * clock + 2n * moves * extension + grace <= game;
+          const raw = {
+            ...DEVNET,
+            maxGameDuration: game,
+            unbondingDelay: 300n + game,
+            gameDegree: d,
+            gameClockTime: clock,
+            gameClockExtension: extension,
+            gameStartGrace: grace,
+          };
+          let accepted = true;
+          try {
+            validateDevnet(raw);
+          } catch (error) {
+            expect(error).to.be.instanceOf(DeployParameterError);
+            accepted = false;
+          }
+          expect(accepted, fileJson(raw)).to.equal(valid);
+        }),
+        { numRuns: 2_000 },
       );
     });
   });
@@ -273,17 +550,34 @@ describe("deploy/parameters", function () {
 
     it("falls back to $global, and checks only the module's own section for unknown names", function () {
       const file = writeFile("global.json", {
-        $global: { challengeWindow: 60, maxGameDuration: 60, somethingForAnotherModule: true },
-        Devnet: { unbondingDelay: 120, slashRewardBps: 1 },
+        $global: {
+          challengeWindow: 60,
+          maxGameDuration: 600,
+          gameDegree: 4,
+          somethingForAnotherModule: true,
+        },
+        Devnet: { ...DEVNET_GAME, unbondingDelay: 660, slashRewardBps: 1, gameDegree: 16 },
       });
       const values = loadCoreParameters(file, "Devnet", { defaultAdmin: ACCOUNT_0 });
       expect(values.challengeWindow).to.equal(60n);
-      expect(values.unbondingDelay).to.equal(120n);
+      expect(values.unbondingDelay).to.equal(660n);
+      expect(values.gameDegree).to.equal(16); // the module's own section wins
     });
 
     it("reads Ignition's bigint notation", function () {
       const file = writeFile("bigint.json", { Devnet: { ...DEVNET, unbondingDelay: "900n" } });
       expect(loadCoreParameters(file, "Devnet", { defaultAdmin: ACCOUNT_0 }).unbondingDelay).to.equal(900n);
+      const amounts = writeFile(
+        "amounts.json",
+        '{"Devnet": {"challengeWindow": 300, "maxGameDuration": 600, "unbondingDelay": 900, "slashRewardBps": 1, ' +
+          '"minSchedulerStake": "123456789012345678901n", "commitmentStake": "10000000000000000000n", ' +
+          '"gameDegree": 16, "gameClockTime": 120, "gameClockExtension": 5, "gameStartGrace": 10, ' +
+          '"gameChallengeBond": "79228162514264337593543950335n"}}',
+      );
+      const values = loadCoreParameters(amounts, "Devnet", { defaultAdmin: ACCOUNT_0 });
+      expect(values.minSchedulerStake).to.equal(123_456_789_012_345_678_901n);
+      expect(values.commitmentStake).to.equal(10n * ONE);
+      expect(values.gameChallengeBond).to.equal(MAX_UINT96);
     });
 
     it("lets overrides replace the file's values", function () {
@@ -296,11 +590,14 @@ describe("deploy/parameters", function () {
   });
 
   describe("toIgnitionParameters", function () {
-    it("passes integers as JSON numbers, as Ignition reads them from a file", function () {
+    it("passes integers as JSON numbers when they fit, bigints beyond 2^53, as Ignition reads a file", function () {
       const values = validateDevnet(DEVNET);
-      expect(toIgnitionParameters("Devnet", values)).to.deep.equal({
-        Devnet: { admin: ACCOUNT_0, treasury: ZERO, ...DEVNET },
-      });
+      const section = toIgnitionParameters("Devnet", values).Devnet;
+      expect(section).to.deep.equal({ admin: ACCOUNT_0, treasury: ZERO, ...DEVNET });
+      expect(typeof section.gameClockTime).to.equal("number");
+      expect(typeof section.gameChallengeBond).to.equal("bigint");
+      const small = toIgnitionParameters("Devnet", { ...values, commitmentStake: 2n ** 53n - 1n }).Devnet;
+      expect(small.commitmentStake).to.equal(Number.MAX_SAFE_INTEGER);
     });
   });
 });

@@ -5,13 +5,25 @@ import os from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
-import { Contract, JsonRpcProvider } from "ethers";
+import { Contract, id, JsonRpcProvider } from "ethers";
 import hre from "hardhat";
 
-import type { DevnetInfo } from "../../../cli/commands/devnet";
+import { banner, type DevnetInfo } from "../../../cli/commands/devnet";
 import { assertListenable } from "../../../cli/lib/net";
 import { main } from "../../../cli/main";
+import { parameterFileFor, readParameterFile } from "../../../deploy/parameters";
 import { bufferStreams, childEnv, collect, exited, freePort, HOLO } from "../helpers";
+
+/** Writes a parameter file: the devnet's (deploy/parameters/hardhat.json) with `changes`. */
+function writeDevnetParameters(file: string, changes: Record<string, unknown>): void {
+  const { Devnet } = readParameterFile(parameterFileFor("hardhat"));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ Devnet: { ...Devnet, ...changes } }, (_key, value: unknown) =>
+      typeof value === "bigint" ? `${value}n` : value,
+    ),
+  );
+}
 
 /** Runs `holo devnet <args>` in-process (for the cases that stop before serving). */
 async function devnet(...args: string[]) {
@@ -55,7 +67,43 @@ const STAKE_MANAGER_ABI = [
   "function unbondingDelay() view returns (uint64)",
   "function challengeWindow() view returns (uint64)",
   "function stakeToken() view returns (address)",
+  "function hasRole(bytes32 role, address account) view returns (bool)",
 ];
+const RESULT_REGISTRY_ABI = [
+  "function stakeManager() view returns (address)",
+  "function processRegistry() view returns (address)",
+  "function commitmentStake() view returns (uint256)",
+  "function hasRole(bytes32 role, address account) view returns (bool)",
+];
+const DISPUTE_GAME_ABI = [
+  "function stakeManager() view returns (address)",
+  "function processRegistry() view returns (address)",
+  "function resultRegistry() view returns (address)",
+  "function oneStepProver() view returns (address)",
+  "function degree() view returns (uint256)",
+  "function clockTime() view returns (uint64)",
+  "function clockExtension() view returns (uint64)",
+  "function startGrace() view returns (uint64)",
+  "function challengeBond() view returns (uint96)",
+];
+const ROLE = {
+  LOCKER: id("LOCKER_ROLE"),
+  SLASHER: id("SLASHER_ROLE"),
+  DISPUTE_GAME: id("DISPUTE_GAME_ROLE"),
+};
+/** The contracts `devnet.json` lists, by key. */
+const CONTRACT_KEYS = [
+  "stakeToken",
+  "stakeManager",
+  "processRegistry",
+  "resultRegistry",
+  "disputeGame",
+  "oneStepProofEntry",
+  "oneStepProverControl",
+  "oneStepProverMemory",
+  "oneStepProverMath",
+  "oneStepProverHostIo",
+] as const;
 const ERC20_ABI = [
   "function balanceOf(address) view returns (uint256)",
   "function symbol() view returns (string)",
@@ -131,12 +179,7 @@ describe("cli/commands/devnet (holo devnet)", function () {
 
     it("names the parameter file and the broken rule (exit 3)", async function () {
       const parameters = path.join(tmp, "short.json");
-      fs.writeFileSync(
-        parameters,
-        JSON.stringify({
-          Devnet: { challengeWindow: 300, maxGameDuration: 600, unbondingDelay: 100, slashRewardBps: 1 },
-        }),
-      );
+      writeDevnetParameters(parameters, { unbondingDelay: 100, gameClockTime: 300 });
       const { code, stderr } = await devnet(
         "--port",
         "0",
@@ -148,8 +191,11 @@ describe("cli/commands/devnet (holo devnet)", function () {
         path.join(tmp, "devnet.json"),
       );
       expect(code).to.equal(3);
-      expect(stderr).to.include(
-        `error: ${parameters}: unbondingDelay 100 is below challengeWindow + maxGameDuration = 900\n`,
+      expect(stderr).to.equal(
+        `error: ${parameters}: unbondingDelay 100 is below challengeWindow + maxGameDuration = 900\n` +
+          `${parameters}: the longest dispute game, 2·gameClockTime + 2·17·gameClockExtension + gameStartGrace = ` +
+          "2·300 + 2·17·5 + 10 = 780 seconds, exceeds maxGameDuration 600 " +
+          "(17 = ⌈64 / log2(gameDegree 16)⌉ + 1 moves per side)\n",
       );
       expect(fs.existsSync(path.join(tmp, "devnet.json"))).to.equal(false);
     });
@@ -190,6 +236,71 @@ describe("cli/commands/devnet (holo devnet)", function () {
         `error: refusing to reset ${record}: it is the journal of a deployment on chain 11155111, not of a devnet (31337)`,
       );
       expect(fs.readFileSync(path.join(record, "journal.jsonl"), "utf8")).to.equal(journal);
+    });
+  });
+
+  describe("the ready banner", function () {
+    it("lists every contract's address and each parameter with its unit", function () {
+      const address = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
+      const contracts = Object.fromEntries(CONTRACT_KEYS.map((key, i) => [key, address(i + 1)])) as Record<
+        (typeof CONTRACT_KEYS)[number],
+        string
+      >;
+      const info: DevnetInfo = {
+        version: 1,
+        chainId: 31337,
+        rpcUrl: "http://127.0.0.1:8545",
+        wsUrl: "ws://127.0.0.1:8545",
+        host: "127.0.0.1",
+        port: 8545,
+        pid: 1,
+        startedAt: "2025-01-01T00:00:00.000Z",
+        out: "/tmp/devnet.json",
+        deployment: {
+          contracts,
+          parameters: {
+            admin: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+            challengeWindow: "300",
+            slashRewardBps: 5000,
+            minSchedulerStake: "100000000000000000000",
+            gameDegree: 16,
+            gameClockTime: "120",
+            gameClockExtension: "5",
+            gameStartGrace: "10",
+            gameChallengeBond: "10000000000000000000",
+          },
+          parametersFile: path.join(tmp, "hardhat.json"),
+          deploymentDir: path.join(tmp, "journal"),
+        },
+        warning: "DEVNET ONLY",
+        accounts: [],
+      };
+      const lines = banner(info).split("\n");
+      const section = lines.slice(lines.indexOf("Contracts") + 1, lines.indexOf("Contracts") + 11);
+      expect(section).to.deep.equal([
+        `  StakeManager          ${contracts.stakeManager}`,
+        `  ProcessRegistry       ${contracts.processRegistry}`,
+        `  ResultRegistry        ${contracts.resultRegistry}`,
+        `  DisputeGame           ${contracts.disputeGame}`,
+        `  OneStepProofEntry     ${contracts.oneStepProofEntry}  (the one-step prover the game calls)`,
+        `  OneStepProverControl  ${contracts.oneStepProverControl}`,
+        `  OneStepProverMemory   ${contracts.oneStepProverMemory}`,
+        `  OneStepProverMath     ${contracts.oneStepProverMath}`,
+        `  OneStepProverHostIo   ${contracts.oneStepProverHostIo}`,
+        `  DevnetStakeToken      ${contracts.stakeToken}  (HOLO-DEV, 18 decimals; faucet(amount) up to 10000 per call)`,
+      ]);
+      const parameters = lines.slice(lines.findIndex((l) => l.startsWith("Parameters (")) + 1);
+      expect(parameters.slice(0, 9)).to.deep.equal([
+        "  admin              0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+        "  challengeWindow    300 s (5 min)",
+        "  slashRewardBps     5000 bps (50%)",
+        "  minSchedulerStake  100000000000000000000 wei (100 HOLO-DEV)",
+        "  gameDegree         16",
+        "  gameClockTime      120 s (2 min)",
+        "  gameClockExtension 5 s",
+        "  gameStartGrace     10 s",
+        "  gameChallengeBond  10000000000000000000 wei (10 HOLO-DEV)",
+      ]);
     });
   });
 
@@ -251,6 +362,45 @@ describe("cli/commands/devnet (holo devnet)", function () {
         expect(await stakeManager.stakeToken()).to.equal(stakeTokenAddress);
         const token = new Contract(stakeTokenAddress, ERC20_ABI, provider);
         expect(await token.symbol()).to.equal("HOLO-DEV");
+
+        // Every core contract is deployed and wired.
+        const contracts = info.deployment!.contracts;
+        expect(Object.keys(contracts).sort()).to.deep.equal([...CONTRACT_KEYS].sort());
+        // A fresh chain: the same first addresses on every start (cli/README.md shows them).
+        expect(contracts.stakeToken).to.equal("0x5FbDB2315678afecb367f032d93F642f64180aa3");
+        expect(contracts.stakeManager).to.equal("0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512");
+        for (const key of CONTRACT_KEYS) {
+          const address = contracts[key as keyof typeof contracts];
+          expect(await provider.getCode(address), key).to.not.equal("0x");
+        }
+        expect(await stakeManager.hasRole(ROLE.SLASHER, contracts.processRegistry)).to.equal(true);
+        expect(await stakeManager.hasRole(ROLE.LOCKER, contracts.resultRegistry)).to.equal(true);
+        expect(await stakeManager.hasRole(ROLE.LOCKER, contracts.disputeGame)).to.equal(true);
+        expect(await stakeManager.hasRole(ROLE.SLASHER, contracts.disputeGame)).to.equal(true);
+        const resultRegistry = new Contract(contracts.resultRegistry, RESULT_REGISTRY_ABI, provider);
+        expect(await resultRegistry.hasRole(ROLE.DISPUTE_GAME, contracts.disputeGame)).to.equal(true);
+        expect(await resultRegistry.stakeManager()).to.equal(contracts.stakeManager);
+        expect(await resultRegistry.processRegistry()).to.equal(contracts.processRegistry);
+        expect(await resultRegistry.commitmentStake()).to.equal(10n ** 19n);
+        const game = new Contract(contracts.disputeGame, DISPUTE_GAME_ABI, provider);
+        expect(await game.stakeManager()).to.equal(contracts.stakeManager);
+        expect(await game.processRegistry()).to.equal(contracts.processRegistry);
+        expect(await game.resultRegistry()).to.equal(contracts.resultRegistry);
+        expect(await game.oneStepProver()).to.equal(contracts.oneStepProofEntry);
+        expect(await game.degree()).to.equal(16n);
+        expect(await game.clockTime()).to.equal(120n);
+        expect(await game.clockExtension()).to.equal(5n);
+        expect(await game.startGrace()).to.equal(10n);
+        expect(await game.challengeBond()).to.equal(10n ** 19n);
+        expect(info.deployment!.parameters).to.deep.include({
+          minSchedulerStake: "100000000000000000000",
+          commitmentStake: "10000000000000000000",
+          gameDegree: 16,
+          gameClockTime: "120",
+          gameClockExtension: "5",
+          gameStartGrace: "10",
+          gameChallengeBond: "10000000000000000000",
+        });
         for (const account of info.accounts) {
           expect(await token.balanceOf(account.address)).to.equal(BigInt(account.stakeTokenBalance!));
           expect(BigInt(account.stakeTokenBalance!)).to.equal(10n ** 24n);

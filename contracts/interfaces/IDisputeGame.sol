@@ -118,7 +118,6 @@ interface IDisputeGame {
     error DisputeGameInvalidParameter(string what, uint256 value);
     error DisputeGameDurationExceedsMax(uint256 maxDuration, uint256 maxGameDuration);
     error DisputeGameParentMismatch(bytes32 expected, bytes32 got);
-    error DisputeGameUnknownCommitment(bytes32 id);
     error DisputeGameSelfChallenge(address poster);
     error DisputeGameExists(bytes32 gameId);
     error DisputeGameNotActive(bytes32 gameId, Status status);

@@ -78,10 +78,16 @@ async function counterBridgeSystem() {
     sys.process,
     SCALE,
   ])) as unknown as TokenBridge;
-  const slots = await assignMessages(sys, 0n, [{}, { tags: { Action: "Increment" } }]);
+  // Slot 2 comes from the bridge's own process-side address: the counter's reply goes to the bridge, but
+  // it is no Credit-Notice.
+  const slots = await assignMessages(sys, 0n, [
+    {},
+    { tags: { Action: "Increment" } },
+    { from: await bridge.getAddress(), tags: { Action: "Increment" } },
+  ]);
   const trace = traceOf(sys, slots);
   const { commitment } = await postClaim(sys, sys.cu, trace);
-  const resultHashes = [0, 1].map((j) => trace.messageRecord(j).resultHash);
+  const resultHashes = [0, 1, 2].map((j) => trace.messageRecord(j).resultHash);
   return { sys, bridge, trace, commitment, resultHashes };
 }
 
@@ -240,7 +246,8 @@ describe("TokenBridge (integrator example)", function () {
     const items = result.items.map((it) => ({ kind: it.kind, data: ethers.hexlify(it.bytes) }));
     const output = items.findIndex((it) => it.kind === 0);
     expect(output).to.be.greaterThanOrEqual(0);
-    const proof = { commitment, siblings: buildResultsTree(sys.sys.process, 0n, resultHashes).proof(1n) };
+    const tree = buildResultsTree(sys.sys.process, 0n, resultHashes);
+    const proof = { commitment, siblings: tree.proof(1n) };
     await expect(bridge.release(1n, items, output, proof))
       .to.be.revertedWithCustomError(bridge, "TokenBridgeNotAMessage")
       .withArgs(output, 0);
@@ -249,6 +256,51 @@ describe("TokenBridge (integrator example)", function () {
     await expect(bridge.release(1n, items, reply, proof)).to.be.revertedWithCustomError(
       bridge,
       "TokenBridgeWrongTarget",
+    );
+  });
+
+  it("refuses a message to the bridge that is not a Credit-Notice, and bad constructor arguments", async () => {
+    const sys = await loadFixture(counterBridgeSystem);
+    const { bridge, trace, commitment, resultHashes } = sys;
+    await time.increase(Number(sys.sys.P.challengeWindow));
+    await sys.sys.results.finalize(commitment);
+    const result = trace.messageRecord(2).result;
+    if (!result.ok) throw new Error("an error result");
+    const items = result.items.map((it) => ({ kind: it.kind, data: ethers.hexlify(it.bytes) }));
+    const reply = items.findIndex((it) => it.kind === 1);
+    const proof = { commitment, siblings: buildResultsTree(sys.sys.process, 0n, resultHashes).proof(2n) };
+    await expect(bridge.release(2n, items, reply, proof)).to.be.revertedWithCustomError(
+      bridge,
+      "TokenBridgeNotACreditNotice",
+    );
+
+    const args = [
+      await sys.sys.token.getAddress(),
+      await sys.sys.results.getAddress(),
+      sys.sys.process,
+      SCALE,
+    ];
+    const factory = await ethers.getContractFactory("TokenBridge");
+    for (const [i, what] of [
+      [0, "token"],
+      [1, "resultRegistry"],
+    ] as const) {
+      const bad = [...args];
+      bad[i] = ethers.ZeroAddress;
+      await expect(factory.deploy(...(bad as [string, string, string, bigint])))
+        .to.be.revertedWithCustomError(bridge, "TokenBridgeZeroAddress")
+        .withArgs(what);
+    }
+    await expect(factory.deploy(args[0], args[1], ethers.ZeroHash, SCALE))
+      .to.be.revertedWithCustomError(bridge, "TokenBridgeZeroAddress")
+      .withArgs("process");
+    await expect(factory.deploy(args[0], args[1], args[2], 0)).to.be.revertedWithCustomError(
+      bridge,
+      "TokenBridgeZeroAmount",
+    );
+    await expect(bridge.deposit(0, ethers.ZeroHash)).to.be.revertedWithCustomError(
+      bridge,
+      "TokenBridgeZeroAmount",
     );
   });
 

@@ -291,10 +291,11 @@ describe("TokenBridge (integrator example)", function () {
         .to.be.revertedWithCustomError(bridge, "TokenBridgeZeroAddress")
         .withArgs(what);
     }
-    await expect(factory.deploy(args[0], args[1], ethers.ZeroHash, SCALE))
+    const [token, registry, process] = args as [string, string, string, bigint];
+    await expect(factory.deploy(token, registry, ethers.ZeroHash, SCALE))
       .to.be.revertedWithCustomError(bridge, "TokenBridgeZeroAddress")
       .withArgs("process");
-    await expect(factory.deploy(args[0], args[1], args[2], 0)).to.be.revertedWithCustomError(
+    await expect(factory.deploy(token, registry, process, 0)).to.be.revertedWithCustomError(
       bridge,
       "TokenBridgeZeroAmount",
     );

@@ -6,6 +6,11 @@ import type { Command } from "commander";
 
 import type { OutputStreams } from "../lib/output";
 import * as devnet from "./devnet";
+import * as dispute from "./dispute";
+import * as moduleCommands from "./module";
+import * as processCommands from "./process";
+import * as result from "./result";
+import * as stake from "./stake";
 
 /** What commands get from the CLI besides their options. */
 export interface CliContext {
@@ -19,4 +24,11 @@ export interface CommandGroup {
 }
 
 /** Every command group, in the order of `holo --help`. */
-export const COMMAND_GROUPS: readonly CommandGroup[] = [devnet];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [
+  devnet,
+  stake,
+  moduleCommands,
+  processCommands,
+  result,
+  dispute,
+];

@@ -13,7 +13,10 @@ export const ExitCode = {
   Failure: 1,
   /** Bad command line: unknown command or option, invalid option value. */
   Usage: 2,
-  /** Bad configuration: invalid deployment parameters. */
+  /**
+   * Bad configuration: invalid deployment parameters, a missing or invalid deployment file, signing
+   * key, or a deployment that is not on the connected chain.
+   */
   Config: 3,
 } as const;
 
@@ -29,7 +32,15 @@ export type CliErrorCode =
   | "E_PARAMETERS"
   | "E_DEPLOY"
   | "E_HARDHAT"
-  | "E_INTERNAL";
+  | "E_INTERNAL"
+  | "E_INPUT"
+  | "E_CONFIG"
+  | "E_DEPLOYMENT"
+  | "E_KEY"
+  | "E_RPC"
+  | "E_NOT_FOUND"
+  | "E_STATE"
+  | "E_REVERTED";
 
 /** An error meant for the CLI's user: its message is printed as is. */
 export class CliError extends Error {
@@ -53,6 +64,53 @@ export class UsageError extends CliError {
 
   constructor(message: string) {
     super(message, { code: "E_USAGE", exitCode: ExitCode.Usage });
+  }
+}
+
+/**
+ * Bad configuration (exit code {@link ExitCode.Config}): a deployment file that is missing, unreadable
+ * or not about the connected chain (`E_DEPLOYMENT`), a missing or invalid signing key (`E_KEY`), an
+ * invalid setting from the environment (`E_CONFIG`).
+ */
+export class ConfigError extends CliError {
+  override readonly name = "ConfigError";
+
+  constructor(
+    message: string,
+    code: "E_CONFIG" | "E_DEPLOYMENT" | "E_KEY",
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, { code, exitCode: ExitCode.Config, cause: options.cause });
+  }
+}
+
+/**
+ * An input file named on the command line (`--wasm`, `--result-hashes`) that cannot be read or is not
+ * what it should be (exit code {@link ExitCode.Usage}, `E_INPUT`).
+ */
+export class InputError extends CliError {
+  override readonly name = "InputError";
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: "E_INPUT", exitCode: ExitCode.Usage, cause: options.cause });
+  }
+}
+
+/**
+ * A failure talking to the chain or a refusal by it (exit code {@link ExitCode.Failure}): the JSON-RPC
+ * endpoint is unreachable or failing (`E_RPC`), something asked for does not exist (`E_NOT_FOUND`), the
+ * chain's state does not allow the operation (`E_STATE`: not enough tokens, nothing to withdraw yet…),
+ * or a contract reverted (`E_REVERTED`, with the decoded custom error).
+ */
+export class ChainError extends CliError {
+  override readonly name = "ChainError";
+
+  constructor(
+    message: string,
+    code: "E_RPC" | "E_NOT_FOUND" | "E_STATE" | "E_REVERTED",
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, { code, exitCode: ExitCode.Failure, cause: options.cause });
   }
 }
 

@@ -1,0 +1,323 @@
+/**
+ * The publishing loop: bundles new messages and their signed assignments to Arweave (docs/agents.md §6).
+ *
+ * Crash safety (the `publications` table): the Assignment data items are made and stored first; then one
+ * transaction records a `pending` publication with its item ids and marks the messages and assignments as
+ * belonging to it; then the bundle is posted and the publication marked `posted`. After a crash, a `pending`
+ * publication is resumed before anything new: if the gateway already has its items it is marked `posted`
+ * without posting again, else the same items (the same ids) are posted. So every slot is published, once.
+ */
+import { ArweaveSigner, createData, type JWKInterface } from "@dha-team/arbundles";
+
+import {
+  ArweaveError,
+  createSignedMessage,
+  type PostedBundle,
+  type Tag,
+  type TransactionInfo,
+} from "../../common/arweave";
+import { logPage, type Logger } from "../../common/log";
+import type { AgentMetrics } from "../../common/metrics";
+import type { Store } from "../../common/store";
+import { processTarget } from "./scheduler";
+
+/** The gateway operations the publisher needs (ArweaveClient). */
+export interface PublishTarget {
+  postDataItems(items: readonly Uint8Array[]): Promise<PostedBundle>;
+  getInfo(id: string): Promise<TransactionInfo>;
+}
+
+export interface PublisherOptions {
+  store: Store;
+  arweave: PublishTarget;
+  /** The JWK that signs the Assignment and Scheduler-Location items. */
+  wallet: JWKInterface;
+  /** The scheduler's EVM address (tag Holo-Scheduler). */
+  scheduler: string;
+  /** The most slots per bundle. */
+  batch: number;
+  logger: Logger;
+  metrics?: AgentMetrics;
+  now?: () => number;
+}
+
+interface PendingRow {
+  process: string;
+  slot: number;
+  message_id: string;
+  message_hash: string;
+  timestamp: number;
+  block_height: number;
+  prev_hash: string;
+  hash: string;
+  signature: string;
+  item_id: string | null;
+  item_raw: Buffer | null;
+  message_publication: number | null;
+}
+
+export interface PublishOutcome {
+  publication: number;
+  bundleId: string | null;
+  slots: number;
+  items: number;
+}
+
+/** The AO tags of an assignment's data item (plus Holoproof's, which rebuild the EIP-712 struct). */
+export function assignmentTags(a: {
+  process: string;
+  slot: number;
+  message_id: string;
+  timestamp: number;
+  block_height: number;
+  hash: string;
+  signature: string;
+  message_hash: string;
+  prev_hash: string;
+  scheduler: string;
+}): Tag[] {
+  return [
+    { name: "Process", value: processTarget(a.process) },
+    { name: "Message", value: a.message_id },
+    { name: "Nonce", value: String(a.slot) },
+    { name: "Epoch", value: "0" },
+    { name: "Timestamp", value: String(a.timestamp) },
+    { name: "Block-Height", value: String(a.block_height) },
+    { name: "Hash-Chain", value: a.hash },
+    { name: "Holo-Signature", value: a.signature },
+    { name: "Holo-Process", value: a.process },
+    { name: "Holo-Message-Hash", value: a.message_hash },
+    { name: "Holo-Prev-Assignment-Hash", value: a.prev_hash },
+    { name: "Holo-Scheduler", value: a.scheduler },
+  ];
+}
+
+export class Publisher {
+  private readonly o: Required<Omit<PublisherOptions, "metrics">> & { metrics?: AgentMetrics };
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(options: PublisherOptions) {
+    if (!Number.isSafeInteger(options.batch) || options.batch < 1) {
+      throw new RangeError(`Publisher: batch must be a positive integer, got ${String(options.batch)}`);
+    }
+    this.o = { now: Date.now, ...options };
+  }
+
+  /** Slots assigned and not yet in a posted publication. */
+  lag(): number {
+    const r = this.o.store.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM assignments a LEFT JOIN publications p ON p.id = a.publication
+         WHERE a.publication IS NULL OR p.status != 'posted'`,
+      )
+      .get() as { n: number };
+    return r.n;
+  }
+
+  private updateLag(): void {
+    this.o.metrics?.get("holo_su_publish_lag_slots").set(this.lag());
+  }
+
+  /** Publishes until nothing is left (each bundle at most `batch` slots); returns what was posted. */
+  async publishAll(): Promise<PublishOutcome[]> {
+    const out: PublishOutcome[] = [];
+    for (;;) {
+      const r = await this.publishOnce();
+      if (r === undefined) break;
+      out.push(r);
+    }
+    return out;
+  }
+
+  /** Resumes a pending publication, or publishes the next batch; `undefined` when there was nothing to do. */
+  async publishOnce(): Promise<PublishOutcome | undefined> {
+    const db = this.o.store.db;
+    const pending = db
+      .prepare("SELECT id, kind, item_ids FROM publications WHERE status = 'pending' ORDER BY id LIMIT 1")
+      .get() as { id: number; kind: string; item_ids: string } | undefined;
+    if (pending !== undefined) return this.resume(pending.id);
+
+    const rows = db
+      .prepare(
+        `SELECT a.*, m.publication AS message_publication FROM assignments a JOIN messages m ON m.id = a.message_id
+         WHERE a.publication IS NULL ORDER BY a.rowid LIMIT ?`,
+      )
+      .all(this.o.batch) as PendingRow[];
+    if (rows.length === 0) {
+      this.updateLag();
+      return undefined;
+    }
+    // 1. the Assignment items, made once and stored before they are used
+    for (const row of rows) {
+      if (row.item_raw !== null) continue;
+      const item = await createSignedMessage(this.o.wallet, {
+        type: "Assignment",
+        tags: assignmentTags({ ...row, scheduler: this.o.scheduler }),
+      });
+      db.prepare(
+        "UPDATE assignments SET item_id = ?, item_raw = ? WHERE process = ? AND slot = ? AND item_raw IS NULL",
+      ).run(item.id, item.getRaw(), row.process, row.slot);
+    }
+    // 2. the publication, recorded before the post
+    const publication = this.o.store.tx(() => {
+      const ids: string[] = [];
+      for (const row of rows) {
+        if (row.message_publication === null) ids.push(row.message_id);
+        const a = db
+          .prepare("SELECT item_id FROM assignments WHERE process = ? AND slot = ?")
+          .get(row.process, row.slot) as { item_id: string };
+        ids.push(a.item_id);
+      }
+      const id = Number(
+        db
+          .prepare(
+            "INSERT INTO publications (kind, status, item_ids, created_at) VALUES ('slots', 'pending', ?, ?)",
+          )
+          .run(JSON.stringify(ids), this.o.now()).lastInsertRowid,
+      );
+      for (const row of rows) {
+        db.prepare("UPDATE assignments SET publication = ? WHERE process = ? AND slot = ?").run(
+          id,
+          row.process,
+          row.slot,
+        );
+        db.prepare("UPDATE messages SET publication = ? WHERE id = ? AND publication IS NULL").run(
+          id,
+          row.message_id,
+        );
+      }
+      return id;
+    });
+    return this.resume(publication);
+  }
+
+  /** Posts publication `id` unless the gateway has its items already; marks it posted. */
+  private async resume(id: number): Promise<PublishOutcome> {
+    const db = this.o.store.db;
+    const pub = db.prepare("SELECT * FROM publications WHERE id = ?").get(id) as {
+      kind: string;
+      item_ids: string;
+      items: Buffer | null;
+    };
+    const ids = JSON.parse(pub.item_ids) as string[];
+    const slots = (
+      db.prepare("SELECT COUNT(*) AS n FROM assignments WHERE publication = ?").get(id) as { n: number }
+    ).n;
+    let bundleId: string | null = null;
+    if (await this.gatewayHas(ids)) {
+      this.o.logger.info(
+        { event: "su.publish.recovered", publication: id },
+        "publication already on Arweave",
+      );
+    } else {
+      const items = this.itemsOf(id, pub.kind, ids, pub.items);
+      const posted = await this.o.arweave.postDataItems(items);
+      bundleId = posted.bundleId;
+    }
+    db.prepare("UPDATE publications SET status = 'posted', bundle_id = ?, posted_at = ? WHERE id = ?").run(
+      bundleId,
+      this.o.now(),
+      id,
+    );
+    this.updateLag();
+    this.o.logger.info(
+      { event: "su.publish.posted", publication: id, bundleId, slots, items: ids.length },
+      "published to Arweave",
+    );
+    return { publication: id, bundleId, slots, items: ids.length };
+  }
+
+  private itemsOf(id: number, kind: string, ids: readonly string[], single: Buffer | null): Uint8Array[] {
+    if (kind === "location") return [new Uint8Array(single!)];
+    const db = this.o.store.db;
+    const byId = new Map<string, Buffer>();
+    for (const r of db.prepare("SELECT id, raw FROM messages WHERE publication = ?").all(id) as {
+      id: string;
+      raw: Buffer;
+    }[]) {
+      byId.set(r.id, r.raw);
+    }
+    for (const r of db.prepare("SELECT item_id, item_raw FROM assignments WHERE publication = ?").all(id) as {
+      item_id: string;
+      item_raw: Buffer;
+    }[]) {
+      byId.set(r.item_id, r.item_raw);
+    }
+    return ids.map((i) => {
+      const raw = byId.get(i);
+      if (raw === undefined) throw new Error(`publication ${id}: item ${i} is not in the store`);
+      return new Uint8Array(raw);
+    });
+  }
+
+  /** Whether the gateway knows every item of `ids` (a notFound means no). */
+  private async gatewayHas(ids: readonly string[]): Promise<boolean> {
+    for (const i of ids) {
+      try {
+        await this.o.arweave.getInfo(i);
+      } catch (error) {
+        if (error instanceof ArweaveError && error.kind === "notFound") return false;
+        throw error;
+      }
+    }
+    return ids.length > 0;
+  }
+
+  /**
+   * Publishes a `Scheduler-Location` item (AO: Type Scheduler-Location, Url, Time-To-Live in ms), recorded as a
+   * publication first so a crash resumes it. Returns the item id.
+   */
+  async publishLocation(url: string, ttlMs: number): Promise<string> {
+    const signer = new ArweaveSigner(this.o.wallet);
+    const item = createData("", signer, {
+      tags: [
+        { name: "Data-Protocol", value: "ao" },
+        { name: "Variant", value: "ao.TN.1" },
+        { name: "Type", value: "Scheduler-Location" },
+        { name: "Url", value: url },
+        { name: "Time-To-Live", value: String(ttlMs) },
+        { name: "Holo-Scheduler", value: this.o.scheduler },
+      ],
+    });
+    await item.sign(signer);
+    const id = Number(
+      this.o.store.db
+        .prepare(
+          "INSERT INTO publications (kind, status, item_ids, items, created_at) VALUES ('location', 'pending', ?, ?, ?)",
+        )
+        .run(JSON.stringify([item.id]), item.getRaw(), this.o.now()).lastInsertRowid,
+    );
+    await this.resume(id);
+    return item.id;
+  }
+
+  /** Runs {@link publishAll} every `everyMs` until {@link stop}; a failure is logged and retried next round. */
+  start(everyMs: number): void {
+    if (this.timer !== undefined || this.stopped) return;
+    const tick = () => {
+      this.running = this.publishAll()
+        .then(() => undefined)
+        .catch((error: unknown) => {
+          const transient = error instanceof ArweaveError && error.kind === "transient";
+          if (transient)
+            this.o.logger.warn({ event: "su.publish.retry", err: error }, "publishing failed; retrying");
+          else logPage(this.o.logger, "livenessAtRisk", { err: error }, "publishing to Arweave failed");
+        })
+        .finally(() => {
+          this.running = undefined;
+          if (!this.stopped) this.timer = setTimeout(tick, everyMs);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  /** Stops the loop and waits for a round in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The scheduler unit's entry point: config → store → chain and gateway → scheduler, publisher → HTTP server.
+ *
+ *   node -r ts-node/register/transpile-only agents/scheduler/main.ts --help
+ *   node agents/scheduler/bin/holo-su.js --rpc-url ... (the same, with the repository's ts-node set up)
+ */
+import fs from "node:fs";
+
+import type { JWKInterface } from "@dha-team/arbundles";
+import { JsonRpcProvider, type Provider } from "ethers";
+
+import { ArweaveClient } from "../common/arweave";
+import { ConfigError, describeConfig, loadConfig, redactConfig } from "../common/config";
+import { createLogger, logPage, type Logger } from "../common/log";
+import { createMetrics } from "../common/metrics";
+import type { HttpServer } from "../common/http";
+import type { Store } from "../common/store";
+import { ProcessRegistry__factory } from "../../typechain-types";
+import { SchedulerSettings, type SchedulerConfig } from "./config";
+import { createSchedulerApi } from "./api/routes";
+import { Publisher } from "./domain/publisher";
+import { Scheduler, registryDirectory } from "./domain/scheduler";
+import { openSchedulerStore } from "./domain/store";
+
+/** The Arweave block height from the gateway's `/info` (`height`), 0 if it has none. */
+export async function gatewayHeight(url: string): Promise<number> {
+  const res = await fetch(new URL("/info", url), { signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`GET ${url}/info answered ${res.status}`);
+  const info = (await res.json()) as { height?: unknown };
+  const h = Number(info.height ?? 0);
+  return Number.isSafeInteger(h) && h >= 0 ? h : 0;
+}
+
+export interface RunningScheduler {
+  url: string;
+  scheduler: Scheduler;
+  publisher: Publisher;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the SU with `config`; resolves when it listens. `provider` replaces the JSON-RPC provider made from
+ * `rpcUrl` (tests pass Hardhat's in-process one).
+ */
+export async function startScheduler(
+  config: SchedulerConfig,
+  logger: Logger,
+  deps: { provider?: Provider } = {},
+): Promise<RunningScheduler> {
+  const metrics = createMetrics({ agent: "su" });
+  const wallet = JSON.parse(fs.readFileSync(config.arweaveWallet, "utf8")) as JWKInterface;
+  const owned = deps.provider === undefined ? new JsonRpcProvider(config.rpcUrl) : undefined;
+  const provider: Provider = deps.provider ?? owned!;
+  let store: Store | undefined;
+  let heightTimer: NodeJS.Timeout | undefined;
+  let app: HttpServer | undefined;
+  try {
+    const network = await provider.getNetwork();
+    if (network.chainId !== BigInt(config.chainId)) {
+      throw new ConfigError([
+        {
+          key: "chainId",
+          source: "chainId",
+          problem: `the RPC is on chain ${network.chainId}, not ${config.chainId}`,
+        },
+      ]);
+    }
+    store = openSchedulerStore(config.storePath);
+    const registry = ProcessRegistry__factory.connect(config.processRegistry, provider);
+    const scheduler = new Scheduler({
+      store,
+      privateKey: config.privateKey,
+      chainId: config.chainId,
+      processRegistry: config.processRegistry,
+      directory: registryDirectory(registry),
+      logger,
+      metrics,
+    });
+    for (const p of config.processes) await scheduler.registerProcess(p);
+    const local =
+      config.local === "true" ||
+      (config.local === "auto" && /^(localhost|127\.0\.0\.1)$/.test(new URL(config.arweaveUrl).hostname));
+    const arweave = new ArweaveClient({ url: config.arweaveUrl, wallet, local, logger, metrics });
+    const refreshHeight = async () => {
+      try {
+        scheduler.setBlockHeight(await gatewayHeight(config.arweaveUrl));
+      } catch (error) {
+        logger.warn(
+          { event: "su.height.retry", err: error },
+          "the gateway's /info failed; keeping the last height",
+        );
+      }
+    };
+    await refreshHeight();
+    heightTimer = setInterval(() => void refreshHeight(), config.publishEvery);
+    const publisher = new Publisher({
+      store,
+      arweave,
+      wallet,
+      scheduler: scheduler.address,
+      batch: config.publishBatch,
+      logger,
+      metrics,
+    });
+    app = createSchedulerApi({
+      scheduler,
+      logger,
+      metrics,
+      bodyLimit: config.bodyLimit,
+      arweaveAddress: await arweave.address(),
+    });
+    const url = await app.listen({ host: config.host, port: config.port });
+    try {
+      await publisher.publishLocation(config.publicUrl ?? url, config.locationTtl);
+    } catch (error) {
+      logger.warn(
+        { event: "su.location.retry", err: error },
+        "Scheduler-Location not published; it is resumed next round",
+      );
+    }
+    publisher.start(config.publishEvery);
+    logger.info(
+      {
+        event: "su.started",
+        url,
+        scheduler: scheduler.address,
+        config: redactConfig(SchedulerSettings, config),
+      },
+      "scheduler unit started",
+    );
+    const [openStore, timer, server] = [store, heightTimer, app];
+    return {
+      url,
+      scheduler,
+      publisher,
+      async stop() {
+        clearInterval(timer);
+        await server.close();
+        await publisher.stop();
+        owned?.destroy();
+        openStore.close();
+      },
+    };
+  } catch (error) {
+    clearInterval(heightTimer);
+    await app?.close();
+    store?.close();
+    owned?.destroy();
+    throw error;
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(
+      `holo-su: the Holoproof scheduler unit\n\nSettings:\n${describeConfig(SchedulerSettings).text()}\n`,
+    );
+    return 0;
+  }
+  let config: SchedulerConfig;
+  try {
+    config = loadConfig(SchedulerSettings, { env: process.env, flags: [...argv] });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(error.message + "\n");
+      return error.exitCode;
+    }
+    throw error;
+  }
+  const logger = createLogger({ agent: "su", level: config.logLevel });
+  let running: RunningScheduler;
+  try {
+    running = await startScheduler(config, logger);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(error.message + "\n");
+      return error.exitCode;
+    }
+    logPage(logger, "stopped", { err: error }, "the scheduler unit could not start");
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ event: "su.stopping", signal }, "stopping");
+      resolve();
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  });
+  await running.stop();
+  logger.info({ event: "su.stopped" }, "stopped");
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`holo-su: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

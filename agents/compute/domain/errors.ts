@@ -1,0 +1,23 @@
+/** Named errors of the compute unit's domain. */
+export type ComputeErrorName =
+  | "UnknownProcess"
+  | "SlotGap"
+  | "WrongProcess"
+  | "ChainBroken"
+  | "HashMismatch"
+  | "BadSignature"
+  | "ModuleMismatch"
+  | "InitialStateMismatch"
+  | "ResultsChanged"
+  | "ProcessHalted";
+
+/** Evaluation or commitment cannot go on as asked; `name` says why, the message where. */
+export class ComputeError extends Error {
+  override readonly name = "ComputeError";
+  constructor(
+    readonly code: ComputeErrorName,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}

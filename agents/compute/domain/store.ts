@@ -1,0 +1,45 @@
+/** The compute unit's SQLite schema: per-slot evaluations, per-process cursors, commitments. */
+import { openStore, type Migration, type Store } from "../../common/store";
+
+export const COMPUTE_MIGRATIONS: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    name: "compute",
+    up: `
+      CREATE TABLE cursors (
+        process TEXT PRIMARY KEY,            -- on-chain process id, 0x hex, lower case
+        next_slot INTEGER NOT NULL,          -- the next unevaluated slot
+        last_assignment_hash TEXT NOT NULL,  -- the assignment hash of next_slot - 1 (zero before slot 0)
+        state_hash TEXT NOT NULL             -- the process-state hash after next_slot - 1
+      );
+      CREATE TABLE evaluations (
+        process TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        message_id TEXT NOT NULL,            -- the assignment's messageId (0x hex)
+        message BLOB NOT NULL,               -- the canonical message bytes (kept to rebuild the state)
+        assignment_hash TEXT NOT NULL,
+        result TEXT NOT NULL,                -- the MessageResult as JSON (items' bytes as 0x hex)
+        result_hash TEXT NOT NULL,
+        state_hash TEXT NOT NULL,            -- the process-state hash after this slot
+        steps INTEGER NOT NULL,
+        PRIMARY KEY (process, slot)
+      );
+      CREATE INDEX evaluations_message ON evaluations (message_id);
+      CREATE TABLE commitments (
+        id TEXT PRIMARY KEY,                 -- keccak256(abi.encode(commitment))
+        process TEXT NOT NULL,
+        parent TEXT NOT NULL,                -- the parent's id, zero for the initial state
+        first_slot INTEGER NOT NULL,
+        last_slot INTEGER NOT NULL,
+        content TEXT NOT NULL,               -- the Commitment as JSON (bigints as decimal strings)
+        status TEXT NOT NULL,                -- posting | posted | finalized
+        deadline INTEGER,                    -- the challenge window's end (unix seconds), once posted
+        UNIQUE (process, first_slot)
+      );
+    `,
+  },
+]);
+
+export function openComputeStore(file: string): Store {
+  return openStore(file, COMPUTE_MIGRATIONS);
+}

@@ -1,0 +1,166 @@
+/**
+ * The compute unit's entry point: config → store → chain → SU log → compute unit → HTTP server, and a loop
+ * that evaluates, commits and finalizes every `pollMs`.
+ *
+ *   node -r ts-node/register/transpile-only agents/compute/main.ts --help
+ *   node agents/compute/bin/holo-cu.js --rpc-url ... (the same, with the repository's ts-node set up)
+ */
+import fs from "node:fs";
+
+import { ChainClient } from "../common/chain";
+import { ConfigError, describeConfig, loadConfig, redactConfig } from "../common/config";
+import type { HttpServer } from "../common/http";
+import { createLogger, logPage, type Logger } from "../common/log";
+import { createMetrics } from "../common/metrics";
+import type { Store } from "../common/store";
+import { createComputeApi } from "./api/routes";
+import { ComputeSettings, type ComputeConfig } from "./config";
+import { ComputeUnit } from "./domain/compute";
+import { ComputeError } from "./domain/errors";
+import type { LogSource } from "./domain/log-source";
+import { openComputeStore } from "./domain/store";
+import { SuLogSource } from "./domain/su-client";
+
+export interface RunningCompute {
+  url: string;
+  cu: ComputeUnit;
+  /** One round: evaluate, commit and finalize every process (the loop calls it every `pollMs`). */
+  tick(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the CU with `config`; resolves when it listens. `deps.source` replaces the SU client. */
+export async function startCompute(
+  config: ComputeConfig,
+  logger: Logger,
+  deps: { source?: LogSource; loop?: boolean } = {},
+): Promise<RunningCompute> {
+  const metrics = createMetrics({ agent: "cu" });
+  let store: Store | undefined;
+  let chain: ChainClient | undefined;
+  let app: HttpServer | undefined;
+  try {
+    store = openComputeStore(config.storePath);
+    chain = await ChainClient.connect({
+      rpcUrl: config.rpcUrl,
+      wallet: config.privateKey,
+      db: store.db,
+      logger,
+      metrics,
+    });
+    const cu = await ComputeUnit.open({
+      store,
+      chain,
+      resultRegistry: config.resultRegistry,
+      processRegistry: config.processRegistry,
+      source: deps.source ?? new SuLogSource(config.suUrl),
+      processes: config.processes.map((p) => ({ id: p.id, wasm: new Uint8Array(fs.readFileSync(p.wasm)) })),
+      commitEverySlots: config.commitEverySlots,
+      commitEveryMs: config.commitEveryMs,
+      logger,
+      metrics,
+    });
+    app = createComputeApi({ cu, logger, metrics });
+    const url = await app.listen({ host: config.host, port: config.port });
+    const paged = new Set<string>();
+    const tick = async () => {
+      for (const p of cu.processes) {
+        try {
+          await cu.evaluate(p);
+          await cu.commit(p);
+          await cu.finalize(p);
+        } catch (error) {
+          if (error instanceof ComputeError) {
+            if (!paged.has(p))
+              logPage(logger, "livenessAtRisk", { process: p, err: error }, "evaluation stopped");
+            paged.add(p);
+          } else {
+            logger.warn(
+              { event: "cu.round.retry", process: p, err: error },
+              "round failed; retried next poll",
+            );
+          }
+        }
+      }
+    };
+    let running: Promise<void> = Promise.resolve();
+    let stopped = false;
+    const timer =
+      (deps.loop ?? true)
+        ? setInterval(() => {
+            running = running.then(() => (stopped ? undefined : tick()));
+          }, config.pollMs)
+        : undefined;
+    logger.info(
+      { event: "cu.started", url, config: redactConfig(ComputeSettings, config) },
+      "compute unit started",
+    );
+    const [s, c, server] = [store, chain, app];
+    return {
+      url,
+      cu,
+      tick,
+      async stop() {
+        stopped = true;
+        clearInterval(timer);
+        await running;
+        await server.close();
+        c.close();
+        s.close();
+      },
+    };
+  } catch (error) {
+    await app?.close();
+    chain?.close();
+    store?.close();
+    throw error;
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(
+      `holo-cu: the Holoproof compute unit\n\nSettings:\n${describeConfig(ComputeSettings).text()}\n`,
+    );
+    return 0;
+  }
+  let config: ComputeConfig;
+  try {
+    config = loadConfig(ComputeSettings, { env: process.env, flags: [...argv] });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(error.message + "\n");
+      return error.exitCode;
+    }
+    throw error;
+  }
+  const logger = createLogger({ agent: "cu", level: config.logLevel });
+  let running: RunningCompute;
+  try {
+    running = await startCompute(config, logger);
+  } catch (error) {
+    logPage(logger, "stopped", { err: error }, "the compute unit could not start");
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ event: "cu.stopping", signal }, "stopping");
+      resolve();
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  });
+  await running.stop();
+  logger.info({ event: "cu.stopped" }, "stopped");
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`holo-cu: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

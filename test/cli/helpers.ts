@@ -3,6 +3,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 
+import { expect } from "chai";
+
+import { main } from "../../cli/main";
 import type { OutputStreams } from "../../cli/lib/output";
 
 /** The repository root. */
@@ -109,4 +112,43 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
     throw new Error(`rejected with a non-Error: ${String(error)}`);
   }
   throw new Error("expected a rejection, but the promise fulfilled");
+}
+
+/** Runs `holo <args>` in-process; `json()` parses stdout as the one JSON object of a `--json` run. */
+export async function holo(...args: string[]) {
+  const streams = bufferStreams();
+  const code = await main(["node", "holo", ...args], streams);
+  const stdout = streams.out();
+  return {
+    code,
+    stdout,
+    stderr: streams.err(),
+    json: () => {
+      const lines = stdout.trimEnd().split("\n");
+      expect(lines, stdout).to.have.lengthOf(1);
+      return JSON.parse(lines[0]) as Record<string, unknown> & { event: string };
+    },
+  };
+}
+
+/** The environment variables the chain commands read; the tests run without them. */
+export const CHAIN_ENV = ["HOLO_PRIVATE_KEY", "HOLO_RPC_URL"] as const;
+
+/** Saves and clears {@link CHAIN_ENV} (`clear`, in `before`), and puts it back (`restore`, in `after`). */
+export function isolateChainEnv() {
+  const saved: Partial<Record<(typeof CHAIN_ENV)[number], string>> = {};
+  return {
+    clear(): void {
+      for (const name of CHAIN_ENV) {
+        saved[name] = process.env[name];
+        delete process.env[name];
+      }
+    },
+    restore(): void {
+      for (const name of CHAIN_ENV) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    },
+  };
 }

@@ -8,31 +8,12 @@ import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import { startJsonRpcServer, type RunningJsonRpcServer } from "../../../cli/lib/jsonrpc";
-import { main } from "../../../cli/main";
 import { deployDevnet, type DevnetDeployment } from "../../../deploy";
 import { commitmentId, type Commitment } from "../../../sdk/ts/results";
 import type { IDisputeGame } from "../../../typechain-types/contracts/dispute/DisputeGame";
 import { NO_PARENT } from "../../helpers/game";
-import { bufferStreams } from "../helpers";
+import { holo, isolateChainEnv } from "../helpers";
 
-/** Runs `holo <args>` in-process; `json()` parses stdout as the one JSON object of a `--json` run. */
-async function holo(...args: string[]) {
-  const streams = bufferStreams();
-  const code = await main(["node", "holo", ...args], streams);
-  const stdout = streams.out();
-  return {
-    code,
-    stdout,
-    stderr: streams.err(),
-    json: () => {
-      const lines = stdout.trimEnd().split("\n");
-      expect(lines, stdout).to.have.lengthOf(1);
-      return JSON.parse(lines[0]) as Record<string, unknown> & { event: string };
-    },
-  };
-}
-
-const ENV = ["HOLO_PRIVATE_KEY", "HOLO_RPC_URL"] as const;
 const ONE = 10n ** 18n;
 /** A commitment over 3 slots: depth 2, a trace of 2^34 steps; messages 3 and beyond are padding. */
 const STEPS = 2n ** 34n;
@@ -55,7 +36,7 @@ interface Shown {
 }
 
 describe("cli/commands/dispute (holo dispute)", function () {
-  const saved: Partial<Record<(typeof ENV)[number], string>> = {};
+  const env = isolateChainEnv();
   let tmp: string;
   let snapshot: string;
   let server: RunningJsonRpcServer;
@@ -124,10 +105,7 @@ describe("cli/commands/dispute (holo dispute)", function () {
   }
 
   before(async function () {
-    for (const name of ENV) {
-      saved[name] = process.env[name];
-      delete process.env[name];
-    }
+    env.clear();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "holo-dispute-"));
     snapshot = (await hre.network.provider.request({ method: "evm_snapshot" })) as string;
     const signers = await hre.ethers.getSigners();
@@ -200,10 +178,7 @@ describe("cli/commands/dispute (holo dispute)", function () {
     if (snapshot !== undefined)
       await hre.network.provider.request({ method: "evm_revert", params: [snapshot] });
     fs.rmSync(tmp, { recursive: true, force: true });
-    for (const name of ENV) {
-      if (saved[name] === undefined) delete process.env[name];
-      else process.env[name] = saved[name];
-    }
+    env.restore();
   });
 
   it("lists the games just opened: active, the challenger to move, both clocks full", async function () {

@@ -8,33 +8,13 @@ import hre from "hardhat";
 
 import { devAccounts, type DevAccount } from "../../../cli/lib/accounts";
 import { startJsonRpcServer, type RunningJsonRpcServer } from "../../../cli/lib/jsonrpc";
-import { main } from "../../../cli/main";
 import { deployDevnet, type DevnetDeployment } from "../../../deploy";
 import { Process } from "../../../machine/process";
 import { processWasm } from "../../sdk/helpers";
-import { bufferStreams } from "../helpers";
-
-/** Runs `holo <args>` in-process; `json()` parses stdout as the one JSON object of a `--json` run. */
-async function holo(...args: string[]) {
-  const streams = bufferStreams();
-  const code = await main(["node", "holo", ...args], streams);
-  const stdout = streams.out();
-  return {
-    code,
-    stdout,
-    stderr: streams.err(),
-    json: () => {
-      const lines = stdout.trimEnd().split("\n");
-      expect(lines, stdout).to.have.lengthOf(1);
-      return JSON.parse(lines[0]) as Record<string, unknown> & { event: string };
-    },
-  };
-}
-
-const ENV = ["HOLO_PRIVATE_KEY", "HOLO_RPC_URL"] as const;
+import { holo, isolateChainEnv } from "../helpers";
 
 describe("cli/commands/module (holo module)", function () {
-  const saved: Partial<Record<(typeof ENV)[number], string>> = {};
+  const env = isolateChainEnv();
   let tmp: string;
   let snapshot: string;
   let server: RunningJsonRpcServer;
@@ -45,10 +25,7 @@ describe("cli/commands/module (holo module)", function () {
   let counter: Uint8Array;
 
   before(async function () {
-    for (const name of ENV) {
-      saved[name] = process.env[name];
-      delete process.env[name];
-    }
+    env.clear();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "holo-module-"));
     counter = processWasm("counter"); // builds build/processes/counter.wasm if needed
     counterFile = path.join(tmp, "counter.wasm");
@@ -70,10 +47,7 @@ describe("cli/commands/module (holo module)", function () {
     if (snapshot !== undefined)
       await hre.network.provider.request({ method: "evm_revert", params: [snapshot] });
     fs.rmSync(tmp, { recursive: true, force: true });
-    for (const name of ENV) {
-      if (saved[name] === undefined) delete process.env[name];
-      else process.env[name] = saved[name];
-    }
+    env.restore();
   });
 
   it("registers the counter module with the machine's module root, then reports it as registered", async function () {

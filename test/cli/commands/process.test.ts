@@ -9,33 +9,13 @@ import hre from "hardhat";
 import { placeholderProcessArweaveId } from "../../../cli/commands/process";
 import { devAccounts, type DevAccount } from "../../../cli/lib/accounts";
 import { startJsonRpcServer, type RunningJsonRpcServer } from "../../../cli/lib/jsonrpc";
-import { main } from "../../../cli/main";
 import { deployDevnet, type DevnetDeployment } from "../../../deploy";
 import { Process } from "../../../machine/process";
 import { processWasm } from "../../sdk/helpers";
-import { bufferStreams } from "../helpers";
-
-/** Runs `holo <args>` in-process; `json()` parses stdout as the one JSON object of a `--json` run. */
-async function holo(...args: string[]) {
-  const streams = bufferStreams();
-  const code = await main(["node", "holo", ...args], streams);
-  const stdout = streams.out();
-  return {
-    code,
-    stdout,
-    stderr: streams.err(),
-    json: () => {
-      const lines = stdout.trimEnd().split("\n");
-      expect(lines, stdout).to.have.lengthOf(1);
-      return JSON.parse(lines[0]) as Record<string, unknown> & { event: string };
-    },
-  };
-}
-
-const ENV = ["HOLO_PRIVATE_KEY", "HOLO_RPC_URL"] as const;
+import { holo, isolateChainEnv } from "../helpers";
 
 describe("cli/commands/process (holo process)", function () {
-  const saved: Partial<Record<(typeof ENV)[number], string>> = {};
+  const env = isolateChainEnv();
   let tmp: string;
   let snapshot: string;
   let server: RunningJsonRpcServer;
@@ -50,10 +30,7 @@ describe("cli/commands/process (holo process)", function () {
   let scheduler: DevAccount;
 
   before(async function () {
-    for (const name of ENV) {
-      saved[name] = process.env[name];
-      delete process.env[name];
-    }
+    env.clear();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "holo-process-"));
     counterFile = path.join(tmp, "counter.wasm");
     fs.writeFileSync(counterFile, processWasm("counter"));
@@ -95,10 +72,7 @@ describe("cli/commands/process (holo process)", function () {
     if (snapshot !== undefined)
       await hre.network.provider.request({ method: "evm_revert", params: [snapshot] });
     fs.rmSync(tmp, { recursive: true, force: true });
-    for (const name of ENV) {
-      if (saved[name] === undefined) delete process.env[name];
-      else process.env[name] = saved[name];
-    }
+    env.restore();
   });
 
   it("spawns a process of the counter module with the initial state from --wasm, then reports it as spawned", async function () {

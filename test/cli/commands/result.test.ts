@@ -8,29 +8,10 @@ import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import { startJsonRpcServer, type RunningJsonRpcServer } from "../../../cli/lib/jsonrpc";
-import { main } from "../../../cli/main";
 import { deployDevnet, type DevnetDeployment } from "../../../deploy";
 import { buildResultsTree, commitmentId, type Commitment } from "../../../sdk/ts/results";
-import { bufferStreams } from "../helpers";
+import { holo, isolateChainEnv } from "../helpers";
 
-/** Runs `holo <args>` in-process; `json()` parses stdout as the one JSON object of a `--json` run. */
-async function holo(...args: string[]) {
-  const streams = bufferStreams();
-  const code = await main(["node", "holo", ...args], streams);
-  const stdout = streams.out();
-  return {
-    code,
-    stdout,
-    stderr: streams.err(),
-    json: () => {
-      const lines = stdout.trimEnd().split("\n");
-      expect(lines, stdout).to.have.lengthOf(1);
-      return JSON.parse(lines[0]) as Record<string, unknown> & { event: string };
-    },
-  };
-}
-
-const ENV = ["HOLO_PRIVATE_KEY", "HOLO_RPC_URL"] as const;
 const ONE = 10n ** 18n;
 
 /** The zero commitment: the `parent` argument of a game against a commitment of the initial state. */
@@ -62,7 +43,7 @@ interface View {
 }
 
 describe("cli/commands/result (holo result)", function () {
-  const saved: Partial<Record<(typeof ENV)[number], string>> = {};
+  const env = isolateChainEnv();
   let tmp: string;
   let snapshot: string;
   let server: RunningJsonRpcServer;
@@ -113,10 +94,7 @@ describe("cli/commands/result (holo result)", function () {
   const get = (...args: string[]) => holo("result", "get", "--process", processId, ...args, ...connection);
 
   before(async function () {
-    for (const name of ENV) {
-      saved[name] = process.env[name];
-      delete process.env[name];
-    }
+    env.clear();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "holo-result-"));
     hashesFile = path.join(tmp, "hashes.json");
     fs.writeFileSync(hashesFile, JSON.stringify(hashes));
@@ -168,10 +146,7 @@ describe("cli/commands/result (holo result)", function () {
     if (snapshot !== undefined)
       await hre.network.provider.request({ method: "evm_revert", params: [snapshot] });
     fs.rmSync(tmp, { recursive: true, force: true });
-    for (const name of ENV) {
-      if (saved[name] === undefined) delete process.env[name];
-      else process.env[name] = saved[name];
-    }
+    env.restore();
   });
 
   async function increaseTime(seconds: number): Promise<void> {

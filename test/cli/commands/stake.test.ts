@@ -7,35 +7,16 @@ import hre from "hardhat";
 
 import { devAccounts, type DevAccount } from "../../../cli/lib/accounts";
 import { startJsonRpcServer, type RunningJsonRpcServer } from "../../../cli/lib/jsonrpc";
-import { main } from "../../../cli/main";
 import { deployDevnet, type DevnetDeployment } from "../../../deploy";
-import { bufferStreams, freePort } from "../helpers";
+import { freePort, holo, isolateChainEnv } from "../helpers";
 
 const ONE = 10n ** 18n;
 const FUNDED = 1_000_000n * ONE;
 
-/** Runs `holo <args>` in-process; `json()` parses stdout as the one JSON object of a `--json` run. */
-async function holo(...args: string[]) {
-  const streams = bufferStreams();
-  const code = await main(["node", "holo", ...args], streams);
-  const stdout = streams.out();
-  return {
-    code,
-    stdout,
-    stderr: streams.err(),
-    json: () => {
-      const lines = stdout.trimEnd().split("\n");
-      expect(lines, stdout).to.have.lengthOf(1);
-      return JSON.parse(lines[0]) as Record<string, unknown> & { event: string };
-    },
-  };
-}
-
 /** The environment variables the CLI reads, cleared for the tests and restored after. */
-const ENV = ["HOLO_PRIVATE_KEY", "HOLO_RPC_URL"] as const;
 
 describe("cli/commands/stake (holo stake)", function () {
-  const saved: Partial<Record<(typeof ENV)[number], string>> = {};
+  const env = isolateChainEnv();
   let tmp: string;
   let snapshot: string;
   let server: RunningJsonRpcServer;
@@ -47,10 +28,7 @@ describe("cli/commands/stake (holo stake)", function () {
   let as: (index: number) => string[];
 
   before(async function () {
-    for (const name of ENV) {
-      saved[name] = process.env[name];
-      delete process.env[name];
-    }
+    env.clear();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "holo-stake-"));
     snapshot = (await hre.network.provider.request({ method: "evm_snapshot" })) as string;
     accounts = devAccounts(hre.config.networks.hardhat.accounts, 6);
@@ -75,10 +53,7 @@ describe("cli/commands/stake (holo stake)", function () {
     if (snapshot !== undefined)
       await hre.network.provider.request({ method: "evm_revert", params: [snapshot] });
     fs.rmSync(tmp, { recursive: true, force: true });
-    for (const name of ENV) {
-      if (saved[name] === undefined) delete process.env[name];
-      else process.env[name] = saved[name];
-    }
+    env.restore();
   });
 
   async function increaseTime(seconds: number): Promise<void> {

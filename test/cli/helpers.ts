@@ -5,7 +5,10 @@ import path from "node:path";
 
 import { expect } from "chai";
 
+import { id, type Signer } from "ethers";
+
 import { main } from "../../cli/main";
+import type { DevnetDeployment } from "../../deploy";
 import type { OutputStreams } from "../../cli/lib/output";
 
 /** The repository root. */
@@ -151,4 +154,35 @@ export function isolateChainEnv() {
       }
     },
   };
+}
+
+/**
+ * Bonds 100 tokens for each of `operators` on a devnet deployment, registers a module with made-up
+ * content and has `owner` spawn a process scheduled by `scheduler`; returns the process id.
+ */
+export async function bondAndSpawn(
+  devnet: DevnetDeployment,
+  operators: readonly Signer[],
+  owner: Signer,
+  scheduler: Signer,
+): Promise<string> {
+  const ONE = 10n ** 18n;
+  const { stakeToken, stakeManager, processRegistry } = devnet.contracts;
+  for (const s of operators) {
+    await (await stakeToken.connect(s).approve(devnet.addresses.stakeManager, 100n * ONE)).wait();
+    await (await stakeManager.connect(s).bond(100n * ONE)).wait();
+  }
+  const moduleArgs = [id("root"), id("wasm"), id("arweave"), 16, 1_000_000, 65_536] as const;
+  await (await processRegistry.registerModule(...moduleArgs)).wait();
+  const moduleId = await processRegistry.computeModuleId(...moduleArgs);
+  const initial = id("initial state");
+  const schedulerAddress = await scheduler.getAddress();
+  await (await processRegistry.connect(owner).spawn(moduleId, schedulerAddress, initial, id("p"))).wait();
+  return processRegistry.computeProcessId(
+    moduleId,
+    schedulerAddress,
+    initial,
+    id("p"),
+    await owner.getAddress(),
+  );
 }

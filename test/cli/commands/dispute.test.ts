@@ -12,9 +12,8 @@ import { deployDevnet, type DevnetDeployment } from "../../../deploy";
 import { commitmentId, type Commitment } from "../../../sdk/ts/results";
 import type { IDisputeGame } from "../../../typechain-types/contracts/dispute/DisputeGame";
 import { NO_PARENT } from "../../helpers/game";
-import { holo, isolateChainEnv } from "../helpers";
+import { bondAndSpawn, holo, isolateChainEnv } from "../helpers";
 
-const ONE = 10n ** 18n;
 /** A commitment over 3 slots: depth 2, a trace of 2^34 steps; messages 3 and beyond are padding. */
 const STEPS = 2n ** 34n;
 
@@ -113,32 +112,8 @@ describe("cli/commands/dispute (holo dispute)", function () {
     [cu, watcher, second] = signers.slice(3, 6);
     const operators = [scheduler, cu, watcher, second];
     devnet = await deployDevnet(hre, { fund: { accounts: operators.map((s) => s.address) } });
-    const { stakeToken, stakeManager, processRegistry, resultRegistry } = devnet.contracts;
-    for (const s of operators) {
-      await (await stakeToken.connect(s).approve(devnet.addresses.stakeManager, 100n * ONE)).wait();
-      await (await stakeManager.connect(s).bond(100n * ONE)).wait();
-    }
-    const moduleArgs = [
-      ethers.id("root"),
-      ethers.id("wasm"),
-      ethers.id("arweave"),
-      16,
-      1_000_000,
-      65_536,
-    ] as const;
-    await (await processRegistry.registerModule(...moduleArgs)).wait();
-    const moduleId = await processRegistry.computeModuleId(...moduleArgs);
-    const initial = ethers.id("initial state");
-    await (
-      await processRegistry.connect(owner).spawn(moduleId, scheduler.address, initial, ethers.id("p"))
-    ).wait();
-    processId = await processRegistry.computeProcessId(
-      moduleId,
-      scheduler.address,
-      initial,
-      ethers.id("p"),
-      owner.address,
-    );
+    const { resultRegistry } = devnet.contracts;
+    processId = await bondAndSpawn(devnet, operators, owner, scheduler);
     const args = [
       processId,
       ethers.ZeroHash,

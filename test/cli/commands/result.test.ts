@@ -10,7 +10,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { startJsonRpcServer, type RunningJsonRpcServer } from "../../../cli/lib/jsonrpc";
 import { deployDevnet, type DevnetDeployment } from "../../../deploy";
 import { buildResultsTree, commitmentId, type Commitment } from "../../../sdk/ts/results";
-import { holo, isolateChainEnv } from "../helpers";
+import { bondAndSpawn, holo, isolateChainEnv } from "../helpers";
 
 const ONE = 10n ** 18n;
 
@@ -104,32 +104,7 @@ describe("cli/commands/result (holo result)", function () {
     watcher = signers[6];
     const operators = [scheduler, cu, liar, other, watcher];
     devnet = await deployDevnet(hre, { fund: { accounts: operators.map((s) => s.address) } });
-    const { stakeToken, stakeManager, processRegistry } = devnet.contracts;
-    for (const s of operators) {
-      await (await stakeToken.connect(s).approve(devnet.addresses.stakeManager, 100n * ONE)).wait();
-      await (await stakeManager.connect(s).bond(100n * ONE)).wait();
-    }
-    const moduleArgs = [
-      ethers.id("root"),
-      ethers.id("wasm"),
-      ethers.id("arweave"),
-      16,
-      1_000_000,
-      65_536,
-    ] as const;
-    await (await processRegistry.registerModule(...moduleArgs)).wait();
-    const moduleId = await processRegistry.computeModuleId(...moduleArgs);
-    const initial = ethers.id("initial state");
-    await (
-      await processRegistry.connect(owner).spawn(moduleId, scheduler.address, initial, ethers.id("p"))
-    ).wait();
-    processId = await processRegistry.computeProcessId(
-      moduleId,
-      scheduler.address,
-      initial,
-      ethers.id("p"),
-      owner.address,
-    );
+    processId = await bondAndSpawn(devnet, operators, owner, scheduler);
 
     A = await post(cu, "A", buildResultsTree(processId, 0n, hashes).root);
     B = await post(liar, "B", ethers.id("a wrong results root"));

@@ -60,6 +60,11 @@ export const SchedulerSettings = z.object({
   publishEvery: duration()
     .prefault("5s")
     .describe("How often new messages and assignments are bundled to Arweave"),
+  freezeCheckEvery: duration()
+    .prefault("5s")
+    .describe(
+      "How long a process's on-chain freeze status is trusted before it is read again (a frozen process gets no new slots)",
+    ),
   publishBatch: positiveInt().prefault(100).describe("The most slots put in one bundle"),
   logLevel: logLevel().prefault("info").describe("The lowest log level written"),
 });

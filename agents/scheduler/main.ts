@@ -31,6 +31,14 @@ export async function gatewayHeight(url: string): Promise<number> {
   return Number.isSafeInteger(h) && h >= 0 ? h : 0;
 }
 
+/**
+ * How often the Scheduler-Location item is re-published: every half of its TTL (so a reader never sees it
+ * expired), at least every second and at most every 2^31 − 1 ms (setInterval's limit).
+ */
+export function locationRefreshMs(ttlMs: number): number {
+  return Math.min(Math.max(Math.floor(ttlMs / 2), 1_000), 2 ** 31 - 1);
+}
+
 export interface RunningScheduler {
   url: string;
   scheduler: Scheduler;
@@ -53,6 +61,7 @@ export async function startScheduler(
   const provider: Provider = deps.provider ?? owned!;
   let store: Store | undefined;
   let heightTimer: NodeJS.Timeout | undefined;
+  let locationTimer: NodeJS.Timeout | undefined;
   let app: HttpServer | undefined;
   try {
     const network = await provider.getNetwork();
@@ -75,6 +84,7 @@ export async function startScheduler(
       directory: registryDirectory(registry),
       logger,
       metrics,
+      freezeCheckMs: config.freezeCheckEvery,
     });
     for (const p of config.processes) await scheduler.registerProcess(p);
     const local =
@@ -110,14 +120,19 @@ export async function startScheduler(
       arweaveAddress: await arweave.address(),
     });
     const url = await app.listen({ host: config.host, port: config.port });
-    try {
-      await publisher.publishLocation(config.publicUrl ?? url, config.locationTtl);
-    } catch (error) {
-      logger.warn(
-        { event: "su.location.retry", err: error },
-        "Scheduler-Location not published; it is resumed next round",
-      );
-    }
+    // The Scheduler-Location item expires after its TTL: it is published at start and again every half TTL.
+    const publishLocation = async () => {
+      try {
+        await publisher.publishLocation(config.publicUrl ?? url, config.locationTtl);
+      } catch (error) {
+        logger.warn(
+          { event: "su.location.retry", err: error },
+          "Scheduler-Location not published; it is resumed next round",
+        );
+      }
+    };
+    await publishLocation();
+    locationTimer = setInterval(() => void publishLocation(), locationRefreshMs(config.locationTtl));
     publisher.start(config.publishEvery);
     logger.info(
       {
@@ -128,13 +143,14 @@ export async function startScheduler(
       },
       "scheduler unit started",
     );
-    const [openStore, timer, server] = [store, heightTimer, app];
+    const [openStore, timer, server, locTimer] = [store, heightTimer, app, locationTimer];
     return {
       url,
       scheduler,
       publisher,
       async stop() {
         clearInterval(timer);
+        clearInterval(locTimer);
         await server.close();
         await publisher.stop();
         owned?.destroy();
@@ -143,6 +159,7 @@ export async function startScheduler(
     };
   } catch (error) {
     clearInterval(heightTimer);
+    clearInterval(locationTimer);
     await app?.close();
     store?.close();
     owned?.destroy();

@@ -7,7 +7,8 @@ export type SchedulerErrorName =
   | "WrongTarget"
   | "MessageTooLarge"
   | "BadRange"
-  | "NotFound";
+  | "NotFound"
+  | "ProcessFrozen";
 
 const STATUS: Record<SchedulerErrorName, number> = {
   MalformedDataItem: 400,
@@ -17,6 +18,7 @@ const STATUS: Record<SchedulerErrorName, number> = {
   MessageTooLarge: 413,
   BadRange: 400,
   NotFound: 404,
+  ProcessFrozen: 409,
 };
 
 /** Bad input refused by the scheduler; nothing was stored. `field` names the offending part. */

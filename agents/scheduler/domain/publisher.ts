@@ -97,6 +97,8 @@ export class Publisher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Rounds and Scheduler-Location posts run one at a time: two resuming one publication would post it twice. */
+  private lock: Promise<unknown> = Promise.resolve();
 
   constructor(options: PublisherOptions) {
     if (!Number.isSafeInteger(options.batch) || options.batch < 1) {
@@ -132,7 +134,17 @@ export class Publisher {
   }
 
   /** Resumes a pending publication, or publishes the next batch; `undefined` when there was nothing to do. */
-  async publishOnce(): Promise<PublishOutcome | undefined> {
+  publishOnce(): Promise<PublishOutcome | undefined> {
+    return this.exclusive(() => this.publishOnceLocked());
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private async publishOnceLocked(): Promise<PublishOutcome | undefined> {
     const db = this.o.store.db;
     const pending = db
       .prepare("SELECT id, kind, item_ids FROM publications WHERE status = 'pending' ORDER BY id LIMIT 1")
@@ -289,7 +301,13 @@ export class Publisher {
         )
         .run(JSON.stringify([item.id]), item.getRaw(), this.o.now()).lastInsertRowid,
     );
-    await this.resume(id);
+    await this.exclusive(async () => {
+      // The loop may have posted it meanwhile (it resumes every pending publication).
+      const row = this.o.store.db.prepare("SELECT status FROM publications WHERE id = ?").get(id) as {
+        status: string;
+      };
+      if (row.status === "pending") await this.resume(id);
+    });
     return item.id;
   }
 

@@ -35,15 +35,32 @@ export interface ProcessInfo {
 
 export interface ProcessDirectory {
   lookup(processId: string): Promise<ProcessInfo>;
+  /**
+   * The first slot from which the process is frozen on chain (an equivocation was proven), `undefined` when it
+   * is not frozen. Directories without it are never consulted about freezes.
+   */
+  frozenFrom?(processId: string): Promise<bigint | undefined>;
 }
+
+/** `type(uint64).max`: the registry's "not frozen". */
+const NOT_FROZEN = (1n << 64n) - 1n;
 
 /** A ProcessDirectory over a ProcessRegistry contract (typechain or any object with these views). */
 export function registryDirectory(registry: {
   processExists(id: string): Promise<boolean>;
   getProcess(id: string): Promise<{ moduleId: string; arweaveId: string; scheduler: string }>;
   getModule(id: string): Promise<{ maxMessageBytes: bigint | number }>;
+  processStatus?(id: string): Promise<[boolean, bigint] | { exists: boolean; frozenFrom: bigint }>;
 }): ProcessDirectory {
+  const status = registry.processStatus?.bind(registry);
   return {
+    ...(status && {
+      async frozenFrom(processId: string) {
+        const r = await status(processId);
+        const from = Array.isArray(r) ? r[1] : r.frozenFrom;
+        return from === NOT_FROZEN ? undefined : BigInt(from);
+      },
+    }),
     async lookup(processId) {
       if (!(await registry.processExists(processId))) {
         return { exists: false, scheduler: "", arweaveId: "", maxMessageBytes: 0 };
@@ -116,6 +133,11 @@ export interface SchedulerOptions {
   metrics?: AgentMetrics;
   /** Milliseconds since the epoch; `Date.now` unless given. */
   now?: () => number;
+  /**
+   * How long (ms) a process's on-chain freeze status is trusted before it is read again (default 5,000). A
+   * frozen process gets no new slots: every commitment covering them would be refused anyway.
+   */
+  freezeCheckMs?: number;
 }
 
 const PROCESS_ID = /^0x[0-9a-f]{64}$/;
@@ -170,6 +192,9 @@ export class Scheduler {
   private readonly logger: Logger;
   private readonly metrics?: AgentMetrics;
   private readonly now: () => number;
+  private readonly freezeCheckMs: number;
+  /** The last freeze status read per process: the frozen-from slot (undefined: not frozen) and when. */
+  private readonly freezes = new Map<string, { from: bigint | undefined; at: number }>();
   private height = 0;
 
   constructor(options: SchedulerOptions) {
@@ -186,6 +211,7 @@ export class Scheduler {
     this.logger = options.logger;
     this.metrics = options.metrics;
     this.now = options.now ?? Date.now;
+    this.freezeCheckMs = options.freezeCheckMs ?? 5_000;
     const identity = {
       scheduler: this.address,
       chainId: String(options.chainId),
@@ -267,6 +293,36 @@ export class Scheduler {
     if (changed > 0) this.logger.info({ event: "su.process.registered", process: id }, "process registered");
   }
 
+  /**
+   * Throws `ProcessFrozen` when the process is frozen on chain at or before its next slot (the status is read
+   * at most every `freezeCheckMs`; a failed read keeps the last known status and is logged).
+   */
+  private async refuseIfFrozen(id: string): Promise<void> {
+    const frozenFrom = this.directory.frozenFrom?.bind(this.directory);
+    if (frozenFrom === undefined) return;
+    let known = this.freezes.get(id);
+    if (known === undefined || this.now() - known.at >= this.freezeCheckMs) {
+      try {
+        known = { from: await frozenFrom(id), at: this.now() };
+        this.freezes.set(id, known);
+      } catch (error) {
+        this.logger.warn(
+          { event: "su.freeze.retry", process: id, err: error },
+          "the freeze status could not be read; the last known one is used",
+        );
+      }
+    }
+    if (known?.from === undefined) return;
+    const next = BigInt(this.nextSlot(id));
+    if (known.from <= next) {
+      throw new SchedulerError(
+        "ProcessFrozen",
+        `process ${id} is frozen on chain from slot ${known.from} (an equivocation was proven); no slot ${next} is assigned`,
+        "target",
+      );
+    }
+  }
+
   private processRow(id: string): ProcessRow | undefined {
     return this.store.db.prepare("SELECT * FROM processes WHERE id = ?").get(id) as ProcessRow | undefined;
   }
@@ -303,6 +359,7 @@ export class Scheduler {
           "target",
         );
       }
+      await this.refuseIfFrozen(id);
       processId = id;
     } else if (type === "Process") {
       if (item.target !== "")

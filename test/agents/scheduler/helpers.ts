@@ -52,7 +52,7 @@ export type ChainSetup = Awaited<ReturnType<typeof chainSetup>>;
 export async function makeScheduler(
   chain: ChainSetup,
   file: string,
-  options: { register?: boolean; now?: () => number; key?: string } = {},
+  options: { register?: boolean; now?: () => number; key?: string; freezeCheckMs?: number } = {},
 ) {
   const store = openSchedulerStore(file);
   const metrics = createMetrics({ agent: "su", defaultMetrics: false });
@@ -67,6 +67,7 @@ export async function makeScheduler(
       logger: silent,
       metrics,
       now: options.now,
+      freezeCheckMs: options.freezeCheckMs,
     });
   } catch (error) {
     store.close();

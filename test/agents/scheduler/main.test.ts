@@ -16,7 +16,7 @@ import { ethers, network } from "hardhat";
 import { ArweaveClient, WalletFunding } from "../../../agents/common/arweave";
 import { ConfigError, loadConfig } from "../../../agents/common/config";
 import { SchedulerSettings } from "../../../agents/scheduler/config";
-import { startScheduler } from "../../../agents/scheduler/main";
+import { locationRefreshMs, startScheduler } from "../../../agents/scheduler/main";
 import { findChainBreak } from "../../../sdk/ts/assignments";
 import { arweaveWallet, chainSetup, message, silent, tempDir, type ChainSetup } from "./helpers";
 
@@ -124,6 +124,35 @@ describe("agents/scheduler/main", function () {
       expect(findChainBreak(chain.reg.domain, log)).to.equal(-1);
     } finally {
       await again.stop();
+    }
+  });
+
+  it("re-publishes its Scheduler-Location every half TTL while it runs", async function () {
+    expect(locationRefreshMs(86_400_000)).to.equal(43_200_000);
+    expect(locationRefreshMs(10)).to.equal(1_000);
+    expect(locationRefreshMs(1e12)).to.equal(2 ** 31 - 1);
+    const url = "http://su-refresh.test:8070";
+    const su = await startScheduler(
+      config({ locationTtl: "2s", publicUrl: url, storePath: path.join(dir, "refresh.sqlite") }),
+      silent,
+      { provider: ethers.provider },
+    );
+    const items = async () =>
+      (
+        await client.queryByTags({
+          tags: [
+            { name: "Type", values: ["Scheduler-Location"] },
+            { name: "Url", values: [url] },
+          ],
+        })
+      ).items.length;
+    try {
+      expect(await items()).to.equal(1);
+      const deadline = Date.now() + 10_000;
+      while ((await items()) < 3 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 200));
+      expect(await items()).to.be.at.least(3);
+    } finally {
+      await su.stop();
     }
   });
 

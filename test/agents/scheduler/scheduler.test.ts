@@ -15,8 +15,13 @@ import { createSignedMessage } from "../../../agents/common/arweave";
 import { SchedulerError, StoreIdentityError } from "../../../agents/scheduler/domain/errors";
 import type { Scheduler, SignedAssignment } from "../../../agents/scheduler/domain/scheduler";
 import { encodeMessage } from "../../../machine/process/message";
-import { findChainBreak, recoverAssignmentSigner } from "../../../sdk/ts/assignments";
-import { INITIAL_STATE } from "../../helpers/registry";
+import {
+  assignmentDomain,
+  findChainBreak,
+  recoverAssignmentSigner,
+  signAssignment,
+} from "../../../sdk/ts/assignments";
+import { INITIAL_STATE, makeAssignment } from "../../helpers/registry";
 import {
   arweaveWallet,
   chainSetup,
@@ -282,6 +287,39 @@ describe("agents/scheduler/domain/scheduler", function () {
     expect(() => scheduler.log(chain.reg.process, { from: 5, to: 4 })).to.throw(SchedulerError, /after/);
     expect(() => scheduler.log(chain.reg.process, { limit: 0 })).to.throw(SchedulerError, /limit/);
     expect(() => scheduler.log(ethers.id("x"))).to.throw(SchedulerError, /not scheduled/);
+    store.close();
+  });
+  it("refuses new slots of a process frozen on chain (ProcessFrozen), and only from the frozen slot", async function () {
+    // A fresh deployment: the freeze is permanent.
+    const own = await chainSetup();
+    const { scheduler, store } = await makeScheduler(own, path.join(dir, "su.sqlite"), { freezeCheckMs: 0 });
+    const process = own.reg.process;
+    const first = await message(process, "before 0");
+    await scheduler.accept(first);
+    await scheduler.accept(await message(process, "before 1"));
+    // The scheduler's key signs two different assignments for slot 2 (its key was misused): anyone proves it.
+    const domain = assignmentDomain(own.chainId, own.registryAddress);
+    const a = makeAssignment(process, 2n, "a");
+    const b = makeAssignment(process, 2n, "b");
+    const signer = new ethers.Wallet(own.key);
+    await own.reg.processes
+      .connect(own.reg.watcher)
+      .proveEquivocation(
+        a,
+        await signAssignment(signer, domain, a),
+        b,
+        await signAssignment(signer, domain, b),
+      );
+    expect(await own.reg.processes.frozenFromSlot(process)).to.equal(2n);
+
+    const before = counts(store);
+    const error = await expectRefusal(scheduler.accept(await message(process, "after")), "ProcessFrozen");
+    expect(error.status).to.equal(409);
+    expect(error.message).to.contain("frozen on chain from slot 2");
+    expect(counts(store)).to.deep.equal(before);
+    // An item assigned before the freeze is still answered with its slot.
+    const again = await scheduler.accept(first);
+    expect([again.created, again.slot]).to.deep.equal([false, 0]);
     store.close();
   });
 });

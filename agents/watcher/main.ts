@@ -1,0 +1,198 @@
+/**
+ * The watcher's entry point: config → store → chain → Arweave log → game player → watcher → HTTP server,
+ * and a loop that scans, judges, plays games and claims payouts every `pollMs`.
+ *
+ *   node -r ts-node/register/transpile-only agents/watcher/main.ts --help
+ *   node agents/watcher/bin/holo-watcher.js --rpc-url ... (the same, with the repository's ts-node set up)
+ */
+import fs from "node:fs";
+
+import { ArweaveClient } from "../common/arweave";
+import { ChainClient } from "../common/chain";
+import { ConfigError, describeConfig, loadConfig, redactConfig } from "../common/config";
+import { GamePlayer } from "../common/games";
+import type { HttpServer } from "../common/http";
+import { createLogger, logPage, type Logger } from "../common/log";
+import { createMetrics } from "../common/metrics";
+import type { Store } from "../common/store";
+import type { LogSource } from "../compute/domain/log-source";
+import { assignmentDomain } from "../../sdk/ts/assignments";
+import { ProcessRegistry__factory } from "../../typechain-types";
+import { createWatcherApi } from "./api/routes";
+import { WatcherSettings, type WatcherConfig } from "./config";
+import { ArweaveLogSource } from "./domain/arweave-log";
+import { openWatcherStore } from "./domain/store";
+import { Watcher } from "./domain/watcher";
+
+export { WatcherSettings, type WatcherConfig } from "./config";
+
+export interface RunningWatcher {
+  url: string;
+  watcher: Watcher;
+  player: GamePlayer;
+  /** One round: scan, judge, play, claim (the loop calls it every `pollMs`). */
+  tick(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the watcher with `config`; resolves when it listens. `deps.source` replaces the Arweave log,
+ * `deps.loop: false` turns the polling loop off (tests call `tick`).
+ */
+export async function startWatcher(
+  config: WatcherConfig,
+  logger: Logger,
+  deps: { source?: LogSource; loop?: boolean } = {},
+): Promise<RunningWatcher> {
+  const metrics = createMetrics({ agent: "watcher" });
+  let store: Store | undefined;
+  let chain: ChainClient | undefined;
+  let app: HttpServer | undefined;
+  try {
+    const wasms = config.processes.map((p) => ({ id: p.id, wasm: new Uint8Array(fs.readFileSync(p.wasm)) }));
+    store = openWatcherStore(config.storePath);
+    chain = await ChainClient.connect({
+      rpcUrl: config.rpcUrl,
+      wallet: config.privateKey,
+      db: store.db,
+      confirmations: config.confirmations,
+      logger,
+      metrics,
+    });
+    const registry = ProcessRegistry__factory.connect(config.processRegistry, chain.provider);
+    const source =
+      deps.source ??
+      new ArweaveLogSource({
+        arweave: new ArweaveClient({ url: config.arweaveUrl, logger, metrics }),
+        domain: assignmentDomain(chain.chainId, config.processRegistry),
+        schedulerOf: async (p) => (await registry.getProcess(p)).scheduler,
+        logger,
+        pageSize: config.pageSize,
+      });
+    // The player asks the watcher for traces; the watcher needs the player: tied through a reference.
+    const ref: { watcher?: Watcher } = {};
+    const player = await GamePlayer.open({
+      store,
+      chain,
+      disputeGame: config.disputeGame,
+      resultRegistry: config.resultRegistry,
+      stakeManager: config.stakeManager,
+      traceFor: (c) => ref.watcher!.traceFor(c),
+      logger,
+      metrics,
+      marginSec: config.answerTime / 1000,
+      fromBlock: config.fromBlock,
+    });
+    await chain.recover();
+    const w = await Watcher.open({
+      store,
+      chain,
+      player,
+      resultRegistry: config.resultRegistry,
+      processRegistry: config.processRegistry,
+      source,
+      processes: wasms,
+      logger,
+      metrics,
+      fromBlock: config.fromBlock,
+    });
+    ref.watcher = w;
+    app = createWatcherApi({ watcher: w, player, logger, metrics });
+    const url = await app.listen({ host: config.host, port: config.port });
+    const tick = async () => {
+      try {
+        await w.tick();
+      } catch (error) {
+        logger.warn(
+          { event: "watcher.round.retry", err: error instanceof Error ? error.message : String(error) },
+          "round failed; retried next poll",
+        );
+      }
+    };
+    let running: Promise<void> = Promise.resolve();
+    let stopped = false;
+    const timer =
+      (deps.loop ?? true)
+        ? setInterval(() => {
+            running = running.then(() => (stopped ? undefined : tick()));
+          }, config.pollMs)
+        : undefined;
+    logger.info(
+      {
+        event: "watcher.started",
+        url,
+        address: chain.address,
+        config: redactConfig(WatcherSettings, config),
+      },
+      "watcher started",
+    );
+    const [s, c, server] = [store, chain, app];
+    return {
+      url,
+      watcher: w,
+      player,
+      tick,
+      async stop() {
+        stopped = true;
+        clearInterval(timer);
+        await running;
+        await server.close();
+        c.close();
+        s.close();
+      },
+    };
+  } catch (error) {
+    await app?.close();
+    chain?.close();
+    store?.close();
+    throw error;
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(
+      `holo-watcher: the Holoproof watcher\n\nSettings:\n${describeConfig(WatcherSettings).text()}\n`,
+    );
+    return 0;
+  }
+  let config: WatcherConfig;
+  try {
+    config = loadConfig(WatcherSettings, { env: process.env, flags: [...argv] });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(error.message + "\n");
+      return error.exitCode;
+    }
+    throw error;
+  }
+  const logger = createLogger({ agent: "watcher", level: config.logLevel });
+  let running: RunningWatcher;
+  try {
+    running = await startWatcher(config, logger);
+  } catch (error) {
+    logPage(logger, "stopped", { err: error }, "the watcher could not start");
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ event: "watcher.stopping", signal }, "stopping");
+      resolve();
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  });
+  await running.stop();
+  logger.info({ event: "watcher.stopped" }, "stopped");
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`holo-watcher: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

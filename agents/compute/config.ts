@@ -3,6 +3,7 @@ import { z } from "zod";
 
 import {
   address,
+  bool,
   duration,
   logLevel,
   nonNegativeInt,
@@ -19,33 +20,85 @@ export const FollowedProcess = z.object({
   wasm: path().describe("The process module's wasm file (its module root must be the registered one)"),
 });
 
-export const ComputeSettings = z.object({
-  rpcUrl: url().describe(
-    "The chain's JSON-RPC endpoint (registries are read and commitments posted through it)",
-  ),
-  privateKey: privateKey().describe("The compute unit's EVM key: it posts and finalizes commitments"),
-  resultRegistry: address().describe("The ResultRegistry contract commitments are posted to"),
-  processRegistry: address().describe(
-    "The ProcessRegistry contract (schedulers, modules; the EIP-712 domain's verifyingContract)",
-  ),
-  suUrl: url({ protocols: ["http", "https"] }).describe("The scheduler unit whose logs are followed"),
-  storePath: path()
-    .prefault("./data/cu.sqlite")
-    .describe("The SQLite file of the compute unit's durable state"),
-  host: z.string().min(1).prefault("127.0.0.1").describe("The address the HTTP API listens on"),
-  port: nonNegativeInt().prefault(8080).describe("The HTTP API's port (0: any free port)"),
-  processes: z
-    .array(FollowedProcess)
-    .prefault([])
-    .describe('Processes to follow: a JSON array of {"id": "0x…", "wasm": "path/to/module.wasm"}'),
-  commitEverySlots: positiveInt()
-    .prefault(100)
-    .describe("Post a commitment once this many evaluated slots are uncommitted (N)"),
-  commitEveryMs: duration()
-    .prefault("10m")
-    .describe("Post a commitment for the uncommitted slots once the oldest of them is this old (T)"),
-  pollMs: duration().prefault("2s").describe("How often the SU's logs and the chain are polled"),
-  logLevel: logLevel().prefault("info").describe("The lowest log level written"),
+/** Devnet/testing only: the claims this CU gets wrong (domain/fault.ts). */
+export const FaultSetting = z.strictObject({
+  kind: z.enum(["state", "result"]).describe("state: a wrong stateHash; result: a wrong resultsRoot"),
+  fromSlot: nonNegativeInt().describe("The first slot whose claim is wrong"),
 });
+
+export const ComputeSettings = z
+  .object({
+    rpcUrl: url().describe(
+      "The chain's JSON-RPC endpoint (registries are read and commitments posted through it)",
+    ),
+    privateKey: privateKey().describe("The compute unit's EVM key: it posts and finalizes commitments"),
+    resultRegistry: address().describe("The ResultRegistry contract commitments are posted to"),
+    processRegistry: address().describe(
+      "The ProcessRegistry contract (schedulers, modules; the EIP-712 domain's verifyingContract)",
+    ),
+    suUrl: url({ protocols: ["http", "https"] }).describe("The scheduler unit whose logs are followed"),
+    storePath: path()
+      .prefault("./data/cu.sqlite")
+      .describe("The SQLite file of the compute unit's durable state"),
+    host: z.string().min(1).prefault("127.0.0.1").describe("The address the HTTP API listens on"),
+    port: nonNegativeInt().prefault(8080).describe("The HTTP API's port (0: any free port)"),
+    processes: z
+      .array(FollowedProcess)
+      .prefault([])
+      .describe('Processes to follow: a JSON array of {"id": "0x…", "wasm": "path/to/module.wasm"}'),
+    commitEverySlots: positiveInt()
+      .prefault(100)
+      .describe("Post a commitment once this many evaluated slots are uncommitted (N)"),
+    commitEveryMs: duration()
+      .prefault("10m")
+      .describe("Post a commitment for the uncommitted slots once the oldest of them is this old (T)"),
+    pollMs: duration().prefault("2s").describe("How often the SU's logs and the chain are polled"),
+    logLevel: logLevel().prefault("info").describe("The lowest log level written"),
+    arweaveUrl: url({ protocols: ["http", "https"] })
+      .optional()
+      .describe(
+        "The Arweave gateway or bundler results and checkpoints are published to (unset: nothing is published, arweaveRef is zero)",
+      ),
+    arweaveWallet: path()
+      .optional()
+      .describe(
+        "A JSON file holding the Arweave JWK that signs the CU's data items and bundles (with arweaveUrl)",
+      ),
+    arweaveLocal: z
+      .enum(["auto", "true", "false"])
+      .prefault("auto")
+      .describe("ArLocal mode (mine after each post): auto = when arweaveUrl is on localhost/127.0.0.1"),
+    checkpointEverySlots: positiveInt()
+      .prefault(100)
+      .describe("Store the process state (and publish it to Arweave) every this many slots"),
+    retryRefused: bool()
+      .prefault(false)
+      .describe("At start, forget commitments the registry refused so their ranges are committed again"),
+    disputeGame: address()
+      .optional()
+      .describe(
+        "The DisputeGame contract: with stakeManager, the CU defends its commitments in games (unset: no defence)",
+      ),
+    stakeManager: address()
+      .optional()
+      .describe("The StakeManager contract (game payouts are claimed from it; with disputeGame)"),
+    fault: FaultSetting.optional().describe(
+      'DEVNET/TESTING ONLY: post wrong claims from a slot on, {"kind": "state"|"result", "fromSlot": n}',
+    ),
+  })
+  .superRefine((s, ctx) => {
+    if (s.arweaveUrl !== undefined && s.arweaveWallet === undefined) {
+      ctx.addIssue({ code: "custom", path: ["arweaveWallet"], message: "required when arweaveUrl is set" });
+    }
+    if (s.disputeGame !== undefined && s.stakeManager === undefined) {
+      ctx.addIssue({ code: "custom", path: ["stakeManager"], message: "required when disputeGame is set" });
+    }
+    if (s.stakeManager !== undefined && s.disputeGame === undefined) {
+      ctx.addIssue({ code: "custom", path: ["disputeGame"], message: "required when stakeManager is set" });
+    }
+    if (s.arweaveWallet !== undefined && s.arweaveUrl === undefined) {
+      ctx.addIssue({ code: "custom", path: ["arweaveUrl"], message: "required when arweaveWallet is set" });
+    }
+  });
 
 export type ComputeConfig = Config<typeof ComputeSettings>;

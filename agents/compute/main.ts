@@ -1,14 +1,19 @@
 /**
- * The compute unit's entry point: config → store → chain → SU log → compute unit → HTTP server, and a loop
- * that evaluates, commits and finalizes every `pollMs`.
+ * The compute unit's entry point: config → Arweave client → store → chain → SU log → compute unit → game
+ * player (with `disputeGame`) → HTTP server, and a loop that every `pollMs` plays games, evaluates,
+ * publishes to Arweave, commits and finalizes.
  *
  *   node -r ts-node/register/transpile-only agents/compute/main.ts --help
  *   node agents/compute/bin/holo-cu.js --rpc-url ... (the same, with the repository's ts-node set up)
  */
 import fs from "node:fs";
 
+import type { JWKInterface } from "@dha-team/arbundles";
+
+import { ArweaveClient, ArweaveError } from "../common/arweave";
 import { ChainClient } from "../common/chain";
 import { ConfigError, describeConfig, loadConfig, redactConfig } from "../common/config";
+import { GamePlayer } from "../common/games";
 import type { HttpServer } from "../common/http";
 import { createLogger, logPage, type Logger } from "../common/log";
 import { createMetrics } from "../common/metrics";
@@ -24,9 +29,44 @@ import { SuLogSource } from "./domain/su-client";
 export interface RunningCompute {
   url: string;
   cu: ComputeUnit;
+  /** The game player defending this CU's commitments (with `disputeGame` and `stakeManager` set). */
+  player: GamePlayer | undefined;
   /** One round: evaluate, commit and finalize every process (the loop calls it every `pollMs`). */
   tick(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Reads the `arweaveWallet` JWK file; a `ConfigError` naming the setting when it is not a usable JWK. */
+export function readArweaveWallet(file: string): JWKInterface {
+  let jwk: unknown;
+  try {
+    jwk = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ConfigError([
+      {
+        key: "arweaveWallet",
+        source: `arweaveWallet ${file}`,
+        problem: `cannot be read as JSON: ${(error as Error).message}`,
+      },
+    ]);
+  }
+  const k = jwk as Partial<JWKInterface> | null;
+  if (
+    typeof k !== "object" ||
+    k === null ||
+    k.kty !== "RSA" ||
+    typeof k.n !== "string" ||
+    typeof k.d !== "string"
+  ) {
+    throw new ConfigError([
+      {
+        key: "arweaveWallet",
+        source: `arweaveWallet ${file}`,
+        problem: "is not an Arweave JWK with its private part (kty RSA, n, e, d…)",
+      },
+    ]);
+  }
+  return k as JWKInterface;
 }
 
 /** Starts the CU with `config`; resolves when it listens. `deps.source` replaces the SU client. */
@@ -40,6 +80,24 @@ export async function startCompute(
   let chain: ChainClient | undefined;
   let app: HttpServer | undefined;
   try {
+    let arweave: { target: ArweaveClient; wallet: JWKInterface } | undefined;
+    if (config.arweaveUrl !== undefined && config.arweaveWallet !== undefined) {
+      const wallet = readArweaveWallet(config.arweaveWallet);
+      const local =
+        config.arweaveLocal === "true" ||
+        (config.arweaveLocal === "auto" &&
+          /^(localhost|127\.0\.0\.1)$/.test(new URL(config.arweaveUrl).hostname));
+      let target: ArweaveClient;
+      try {
+        target = new ArweaveClient({ url: config.arweaveUrl, wallet, local, logger, metrics });
+      } catch (error) {
+        if (!(error instanceof ArweaveError)) throw error;
+        throw new ConfigError([
+          { key: "arweaveUrl", source: `arweaveUrl ${config.arweaveUrl}`, problem: error.message },
+        ]);
+      }
+      arweave = { target, wallet };
+    }
     store = openComputeStore(config.storePath);
     chain = await ChainClient.connect({
       rpcUrl: config.rpcUrl,
@@ -57,16 +115,54 @@ export async function startCompute(
       processes: config.processes.map((p) => ({ id: p.id, wasm: new Uint8Array(fs.readFileSync(p.wasm)) })),
       commitEverySlots: config.commitEverySlots,
       commitEveryMs: config.commitEveryMs,
+      checkpointEverySlots: config.checkpointEverySlots,
+      arweave,
+      fault:
+        config.fault === undefined
+          ? undefined
+          : { kind: config.fault.kind, fromSlot: BigInt(config.fault.fromSlot) },
       logger,
       metrics,
     });
+    if (config.retryRefused) for (const p of cu.processes) cu.retryRefused(p);
+    const player =
+      config.disputeGame !== undefined && config.stakeManager !== undefined
+        ? await GamePlayer.open({
+            store,
+            chain,
+            disputeGame: config.disputeGame,
+            resultRegistry: config.resultRegistry,
+            stakeManager: config.stakeManager,
+            traceFor: (c) => cu.gameTrace(c),
+            logger,
+            metrics,
+          })
+        : undefined;
     app = createComputeApi({ cu, logger, metrics });
     const url = await app.listen({ host: config.host, port: config.port });
     const paged = new Set<string>();
     const tick = async () => {
+      // Games first: a move is due against a clock, evaluation can wait a round.
+      if (player !== undefined) {
+        try {
+          await player.tick();
+          await player.claimPayouts();
+        } catch (error) {
+          logger.warn({ event: "cu.games.retry", err: error }, "playing games failed; retried next poll");
+        }
+      }
       for (const p of cu.processes) {
         try {
           await cu.evaluate(p);
+          try {
+            await cu.publish(p);
+          } catch (error) {
+            // Commits need their results item on Arweave: commit() retries it; checkpoints wait.
+            logger.warn(
+              { event: "cu.publish.retry", process: p, err: error },
+              "publishing to Arweave failed; retried next poll",
+            );
+          }
           await cu.commit(p);
           await cu.finalize(p);
         } catch (error) {
@@ -99,6 +195,7 @@ export async function startCompute(
     return {
       url,
       cu,
+      player,
       tick,
       async stop() {
         stopped = true;
@@ -139,6 +236,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     running = await startCompute(config, logger);
   } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(error.message + "\n");
+      return error.exitCode;
+    }
     logPage(logger, "stopped", { err: error }, "the compute unit could not start");
     return 1;
   }

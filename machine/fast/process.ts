@@ -27,6 +27,13 @@ const PAIR = 64;
 const GRANULE = 1 << GRANULE_SHIFT;
 const OOS = ERROR_CODE.OutOfSteps;
 
+const CKP_MAGIC = new TextEncoder().encode("HoloCkp1");
+
+/** A checkpoint that cannot be restored (malformed, another module, or a state hash that does not match). */
+export class CheckpointError extends Error {
+  override readonly name = "CheckpointError";
+}
+
 /** Thrown by the fast variant whenever it cannot finish exactly: the message is re-run precisely. */
 class Bail {}
 const BAIL = new Bail();
@@ -233,6 +240,133 @@ export class FastProcess {
   /** Memory size in pages. */
   pages(): number {
     return this.mem ? this.mem.buffer.byteLength / PAGE : 0;
+  }
+
+  // ---- checkpoints ------------------------------------------------------------------------------
+
+  /**
+   * The process state between messages as bytes: enough for {@link FastProcess.restore} to rebuild a
+   * process with the same `processStateHash()` that behaves identically afterwards. Layout (integers
+   * little-endian):
+   *
+   * ```
+   * magic "HoloCkp1" (8) · moduleRoot (32) · processStateHash (32) · pages u32 · globals u32
+   * · per global: kind u8 (0: i32 as u32, 1: i64 as u64) and its value (4 or 8 bytes)
+   * · non-zero pages u32 · per non-zero page: index u32 and its 65,536 bytes
+   * ```
+   *
+   * The globals are all machine globals (the module's, then the data-segment dropped flags); pages that
+   * are all zero are left out.
+   */
+  checkpoint(): Uint8Array {
+    const globals = this.allGlobals();
+    const pages = this.pages();
+    const mem = this.mem ? new Uint8Array(this.mem.buffer) : new Uint8Array(0);
+    const nonZero: number[] = [];
+    for (let i = 0; i < pages; i++) {
+      const page = mem.subarray(i * PAGE, (i + 1) * PAGE);
+      if (page.some((b) => b !== 0)) nonZero.push(i);
+    }
+    let size = CKP_MAGIC.length + 64 + 8 + 4 + nonZero.length * (4 + PAGE);
+    for (const g of globals) size += typeof g === "bigint" ? 9 : 5;
+    const out = new Uint8Array(size);
+    const dv = new DataView(out.buffer);
+    let at = 0;
+    out.set(CKP_MAGIC, at);
+    at += CKP_MAGIC.length;
+    out.set(this.moduleRoot, at);
+    out.set(this.processStateHash(), at + 32);
+    at += 64;
+    dv.setUint32(at, pages, true);
+    dv.setUint32(at + 4, globals.length, true);
+    at += 8;
+    for (const g of globals) {
+      if (typeof g === "bigint") {
+        out[at] = 1;
+        dv.setBigUint64(at + 1, BigInt.asUintN(64, g), true);
+        at += 9;
+      } else {
+        out[at] = 0;
+        dv.setUint32(at + 1, g >>> 0, true);
+        at += 5;
+      }
+    }
+    dv.setUint32(at, nonZero.length, true);
+    at += 4;
+    for (const i of nonZero) {
+      dv.setUint32(at, i, true);
+      out.set(mem.subarray(i * PAGE, (i + 1) * PAGE), at + 4);
+      at += 4 + PAGE;
+    }
+    return out;
+  }
+
+  /**
+   * A process of module `wasm` (with `opts`, as given to {@link FastProcess.create}) in the state of
+   * `bytes` (a {@link FastProcess#checkpoint}). Throws a `CheckpointError` when the bytes are malformed,
+   * belong to another module or limit, or do not rebuild the state hash they record.
+   */
+  static restore(wasm: Uint8Array, opts: FastOptions, bytes: Uint8Array): FastProcess {
+    const p = FastProcess.create(wasm, opts);
+    const bad = (why: string) => new CheckpointError(why);
+    if (bytes.length < CKP_MAGIC.length + 76) throw bad("truncated header");
+    if (!CKP_MAGIC.every((b, i) => bytes[i] === b)) throw bad("not a FastProcess checkpoint (magic)");
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let at = CKP_MAGIC.length;
+    const root = bytes.subarray(at, at + 32);
+    if (!root.every((b, i) => b === p.moduleRoot[i])) throw bad("the checkpoint is of another module");
+    const stateHash = bytes.slice(at + 32, at + 64);
+    at += 64;
+    const pages = dv.getUint32(at, true);
+    const nGlobals = dv.getUint32(at + 4, true);
+    at += 8;
+    if (pages > p.maxPages) throw bad(`${pages} pages, above the memory limit of ${p.maxPages}`);
+    if (pages > 0 && !p.hasMemory) throw bad("memory pages for a module without memory");
+    const expected = p.allGlobals().length;
+    if (nGlobals !== expected) throw bad(`${nGlobals} globals, the process has ${expected}`);
+    const globals: Value[] = [];
+    for (let i = 0; i < nGlobals; i++) {
+      if (at + 1 > bytes.length) throw bad("truncated globals");
+      const kind = bytes[at];
+      if (kind === 1 && at + 9 <= bytes.length) {
+        globals.push(BigInt.asIntN(64, dv.getBigUint64(at + 1, true)));
+        at += 9;
+      } else if (kind === 0 && at + 5 <= bytes.length) {
+        globals.push(dv.getUint32(at + 1, true) | 0);
+        at += 5;
+      } else throw bad(`global ${i}: kind ${kind} or truncated`);
+    }
+    if (at + 4 > bytes.length) throw bad("truncated page count");
+    const count = dv.getUint32(at, true);
+    at += 4;
+    if (at + count * (4 + PAGE) !== bytes.length) throw bad("the page section's length is wrong");
+    const full = new Uint8Array(pages * PAGE);
+    let last = -1;
+    for (let k = 0; k < count; k++) {
+      const i = dv.getUint32(at, true);
+      if (i >= pages || i <= last) throw bad(`page ${i} out of order or beyond ${pages} pages`);
+      last = i;
+      full.set(bytes.subarray(at + 4, at + 4 + PAGE), i * PAGE);
+      at += 4 + PAGE;
+    }
+    if (p.mem) {
+      const have = p.pages();
+      if (pages < have) throw bad(`${pages} pages, fewer than the module's initial ${have}`);
+      if (pages > have) p.mem.grow(pages - have);
+      p.view = new Uint8Array(0);
+      new Uint8Array(p.mem.buffer).set(full);
+      const treePages = p.tree.pages;
+      if (pages > treePages) p.tree.grow(pages - treePages);
+      if (pages > 0) p.tree.writeBytes(0, full);
+    }
+    // allGlobals(): the module's (when instantiated), then the dropped flags.
+    const base = nGlobals - p.dropped.length;
+    if (p.fast) p.writeGlobals(p.fast, globals.slice(0, base));
+    for (let i = 0; i < p.dropped.length; i++) p.dropped[i] = Number(globals[base + i]);
+    const got = p.processStateHash();
+    if (!got.every((b, i) => b === stateHash[i]))
+      throw bad("the restored state does not hash to the checkpoint's state hash");
+    return p;
   }
 
   // ---- running ----------------------------------------------------------------------------------

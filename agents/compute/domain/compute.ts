@@ -2,25 +2,43 @@
  * The compute unit's core (docs/agents.md §6): follows each process's log, verifies and evaluates every
  * slot in fast mode, stores per-slot results, and posts and finalizes commitments over evaluated ranges.
  *
- * The process state lives in memory; at start it is rebuilt by re-evaluating the stored messages from slot
- * 0 and every result hash and state hash is checked against the stored one (`ResultsChanged` otherwise),
- * so stored results never change.
+ * The process state lives in memory; every `checkpointEverySlots` slots it is also stored in SQLite
+ * (FastProcess#checkpoint) and published to Arweave. At start it is rebuilt from the latest checkpoint by
+ * re-evaluating the stored messages after it; every result hash and state hash is checked against the
+ * stored one (`ResultsChanged` otherwise), so stored results never change.
+ *
+ * Before a commitment is posted its per-slot results are published as one signed ANS-104 item whose id is
+ * the commitment's `arweaveRef` (items.ts). Crash safety: the signed item's bytes and id and the commitment
+ * content (with that ref) are stored in one transaction before anything is posted; the item is posted unless
+ * the gateway has it already; then the commitment goes through the chain client's idempotent send.
  */
+import type { DataItem, JWKInterface } from "@dha-team/arbundles";
 import { getBytes, hexlify, keccak256, ZeroHash, type TypedDataDomain } from "ethers";
+import { Counter, type Registry } from "prom-client";
 
-import type { ChainClient } from "../../common/chain";
-import type { Logger } from "../../common/log";
+import { ArweaveError } from "../../common/arweave";
+import { ChainError, type ChainClient } from "../../common/chain";
+import { logPage, type Logger } from "../../common/log";
 import type { AgentMetrics } from "../../common/metrics";
 import type { Store } from "../../common/store";
+import type { PublishTarget } from "../../scheduler/domain/publisher";
 import { FastProcess } from "../../../machine/fast";
-import type { MessageResult } from "../../../machine/process";
-import { assignmentDomain, assignmentHash, recoverAssignmentSigner } from "../../../sdk/ts/assignments";
+import { CheckpointError } from "../../../machine/fast/process";
+import { Process, type MessageResult } from "../../../machine/process";
+import {
+  assignmentDomain,
+  assignmentHash,
+  recoverAssignmentSigner,
+  type Assignment,
+} from "../../../sdk/ts/assignments";
 import { resultsDepth } from "../../../sdk/ts/dispute/game";
-import { ResultsChain } from "../../../sdk/ts/dispute/trace";
+import { CommitmentTrace, ResultsChain, type GameTrace, type SlotInput } from "../../../sdk/ts/dispute/trace";
 import { commitmentId, type Commitment } from "../../../sdk/ts/results";
 import { ProcessRegistry__factory, ResultRegistry__factory } from "../../../typechain-types";
 import type { ProcessRegistry, ResultRegistry } from "../../../typechain-types";
 import { ComputeError } from "./errors";
+import { claimedHashes, faultTrace, type Fault } from "./fault";
+import { checkpointItem, idToRef, refToId, resultsItem } from "./items";
 import type { LogEntry, LogSource } from "./log-source";
 
 const STATUS_NONE = 0n;
@@ -48,7 +66,22 @@ export interface ComputeOptions {
   /** Entries asked of the log source per read. */
   pageSize?: number;
   now?: () => number;
+  /**
+   * Where results and checkpoint items are published, and the JWK that signs them. Without it nothing is
+   * published and every commitment's `arweaveRef` is zero (logged once at start).
+   */
+  arweave?: { target: PublishTarget; wallet: JWKInterface };
+  /** Store (and publish) the process state every this many slots; default 100. */
+  checkpointEverySlots?: number;
+  /** Devnet/testing only: claim wrong states or results from a slot on (fault.ts). */
+  fault?: Fault;
 }
+
+/** How many commitments' game traces {@link ComputeUnit.gameTrace} keeps. */
+const TRACE_CACHE_SIZE = 4;
+
+/** The default of {@link ComputeOptions.checkpointEverySlots}. */
+export const DEFAULT_CHECKPOINT_EVERY_SLOTS = 100;
 
 /** A stored per-slot evaluation. */
 export interface Evaluation {
@@ -65,8 +98,53 @@ export interface Evaluation {
 export interface CommitmentRow {
   id: string;
   commitment: Commitment;
-  status: "posting" | "posted" | "finalized";
+  status: "posting" | "posted" | "finalized" | "refused";
   deadline: number | null;
+  /** For `refused`: the registry's decoded error name. */
+  refused: string | null;
+}
+
+/** A stored process-state checkpoint (the state after `slot`). */
+export interface CheckpointRow {
+  slot: bigint;
+  stateHash: string;
+  /** Its Holo-Checkpoint item's id, once made (null without Arweave). */
+  itemId: string | null;
+}
+
+/** The CU's own metrics (registered in the agent's registry, next to the common ones). */
+interface CuMetrics {
+  checkpoints: Counter;
+  published: Counter<"kind">;
+  refused: Counter;
+}
+
+const cuMetricsByRegistry = new WeakMap<Registry, CuMetrics>();
+
+function cuMetrics(registry: Registry): CuMetrics {
+  let m = cuMetricsByRegistry.get(registry);
+  if (m === undefined) {
+    m = {
+      checkpoints: new Counter({
+        name: "holo_cu_checkpoints_total",
+        help: "Process-state checkpoints stored by the compute unit",
+        registers: [registry],
+      }),
+      published: new Counter({
+        name: "holo_cu_arweave_items_posted_total",
+        help: "Data items the compute unit posted to Arweave, by kind (results, checkpoint)",
+        labelNames: ["kind"],
+        registers: [registry],
+      }),
+      refused: new Counter({
+        name: "holo_cu_commitments_refused_total",
+        help: "Commitments the ResultRegistry refused (committing for the process stopped)",
+        registers: [registry],
+      }),
+    };
+    cuMetricsByRegistry.set(registry, m);
+  }
+  return m;
 }
 
 interface Followed {
@@ -76,6 +154,8 @@ interface Followed {
   memoryPages: number;
   stepLimit: number;
   scheduler: string;
+  moduleRoot: string;
+  initialStateHash: string;
   domain: TypedDataDomain;
   nextSlot: bigint;
   lastAssignmentHash: string;
@@ -95,6 +175,7 @@ interface EvalRow {
   result_hash: string;
   state_hash: string;
   steps: number;
+  signed: string | null;
 }
 
 interface CommitRow {
@@ -102,6 +183,45 @@ interface CommitRow {
   content: string;
   status: CommitmentRow["status"];
   deadline: number | null;
+  refused: string | null;
+}
+
+interface PublicationRow {
+  item_id: string;
+  process: string;
+  kind: "results" | "checkpoint";
+  raw: Buffer;
+  status: "pending" | "posted";
+}
+
+function signedToJson(e: LogEntry): string {
+  const a = e.assignment;
+  return JSON.stringify({
+    process: a.process,
+    slot: BigInt(a.slot).toString(),
+    messageId: a.messageId,
+    messageHash: a.messageHash,
+    timestamp: BigInt(a.timestamp).toString(),
+    blockHeight: BigInt(a.blockHeight).toString(),
+    prevAssignmentHash: a.prevAssignmentHash,
+    signature: e.signature,
+  });
+}
+
+function signedFromJson(s: string): { assignment: Assignment; signature: string } {
+  const o = JSON.parse(s) as Record<string, string>;
+  return {
+    assignment: {
+      process: o.process,
+      slot: BigInt(o.slot),
+      messageId: o.messageId,
+      messageHash: o.messageHash,
+      timestamp: BigInt(o.timestamp),
+      blockHeight: BigInt(o.blockHeight),
+      prevAssignmentHash: o.prevAssignmentHash,
+    },
+    signature: o.signature,
+  };
 }
 
 function resultToJson(r: MessageResult): string {
@@ -147,17 +267,39 @@ export class ComputeUnit {
   private readonly registry: ProcessRegistry;
   private readonly pageSize: number;
   private readonly now: () => number;
+  private readonly checkpointEvery: bigint;
+  private readonly extra: CuMetrics | undefined;
+  /** gameTrace's recent traces, by commitment id (least recently used first). */
+  private readonly traces = new Map<string, Promise<GameTrace>>();
 
   private constructor(private readonly o: ComputeOptions) {
     this.results = ResultRegistry__factory.connect(o.resultRegistry, o.chain.provider);
     this.registry = ProcessRegistry__factory.connect(o.processRegistry, o.chain.provider);
     this.pageSize = o.pageSize ?? 100;
     this.now = o.now ?? Date.now;
+    const every = o.checkpointEverySlots ?? DEFAULT_CHECKPOINT_EVERY_SLOTS;
+    if (!Number.isSafeInteger(every) || every < 1) {
+      throw new RangeError(`checkpointEverySlots must be a positive integer, got ${String(every)}`);
+    }
+    this.checkpointEvery = BigInt(every);
+    this.extra = o.metrics === undefined ? undefined : cuMetrics(o.metrics.registry);
   }
 
   /** Opens the compute unit: reads each process from the chain and rebuilds its state from the store. */
   static async open(o: ComputeOptions): Promise<ComputeUnit> {
     const cu = new ComputeUnit(o);
+    if (o.fault !== undefined) {
+      o.logger.warn(
+        { event: "cu.fault", fault: { kind: o.fault.kind, fromSlot: o.fault.fromSlot.toString() } },
+        `FAULT INJECTION: this compute unit claims wrong ${o.fault.kind === "state" ? "states" : "results"} from slot ${o.fault.fromSlot} on (devnet/testing only)`,
+      );
+    }
+    if (o.arweave === undefined) {
+      o.logger.warn(
+        { event: "cu.arweave.off" },
+        "no Arweave configured: results and checkpoints are not published and arweaveRef is zero",
+      );
+    }
     for (const p of o.processes) await cu.follow(p);
     return cu;
   }
@@ -189,6 +331,8 @@ export class ComputeUnit {
       memoryPages,
       stepLimit: Number(mod.stepLimit > 0xffffffffn ? 0xffffffffn : mod.stepLimit),
       scheduler: info.scheduler,
+      moduleRoot: hexlify(fast.moduleRoot),
+      initialStateHash: initial,
       domain: assignmentDomain(chainId, this.o.processRegistry),
       nextSlot: 0n,
       lastAssignmentHash: ZeroHash,
@@ -196,26 +340,85 @@ export class ComputeUnit {
       pendingSince: undefined,
       halted: undefined,
     };
-    // Rebuild the state: re-evaluate every stored slot; results must not change.
-    const rows = this.o.store.db
-      .prepare("SELECT * FROM evaluations WHERE process = ? ORDER BY slot")
-      .all(id) as EvalRow[];
-    for (const row of rows) {
-      const out = fast.evaluate(new Uint8Array(row.message), f.stepLimit);
-      const rh = hexlify(out.resultHash);
-      const sh = hexlify(fast.processStateHash());
-      if (rh !== row.result_hash || sh !== row.state_hash) {
-        throw new ComputeError(
-          "ResultsChanged",
-          `process ${id} slot ${row.slot}: re-evaluation differs from the stored result`,
-        );
-      }
-      f.nextSlot = BigInt(row.slot) + 1n;
-      f.lastAssignmentHash = row.assignment_hash;
-      f.stateHash = sh;
+    // Rebuild the state from the latest checkpoint and the slots after it; results must not change.
+    const last = this.o.store.db
+      .prepare(
+        "SELECT slot, assignment_hash, state_hash FROM evaluations WHERE process = ? ORDER BY slot DESC LIMIT 1",
+      )
+      .get(id) as Pick<EvalRow, "slot" | "assignment_hash" | "state_hash"> | undefined;
+    if (last !== undefined) {
+      f.fast = this.stateAt(f, BigInt(last.slot));
+      f.nextSlot = BigInt(last.slot) + 1n;
+      f.lastAssignmentHash = last.assignment_hash;
+      f.stateHash = last.state_hash;
     }
     if (this.uncommittedFrom(f) < f.nextSlot) f.pendingSince = this.now();
     this.followed.set(id, f);
+  }
+
+  /**
+   * A new FastProcess in the state after `slot` (−1: the initial state): restored from the latest stored
+   * checkpoint at or before `slot`, then the stored messages after it re-evaluated, each result hash and
+   * state hash checked against the stored one (`ResultsChanged`). A checkpoint that cannot be restored is
+   * skipped (logged) for the initial state.
+   */
+  private stateAt(f: Followed, slot: bigint): FastProcess {
+    const db = this.o.store.db;
+    const opts = { memoryLimitPages: f.memoryPages };
+    let fast: FastProcess | undefined;
+    let from = 0n;
+    if (slot >= 0n) {
+      const ck = db
+        .prepare(
+          `SELECT c.slot, c.state, e.state_hash FROM checkpoints c JOIN evaluations e ON e.process = c.process AND e.slot = c.slot
+           WHERE c.process = ? AND c.slot <= ? ORDER BY c.slot DESC LIMIT 1`,
+        )
+        .get(f.id, Number(slot)) as { slot: number; state: Buffer; state_hash: string } | undefined;
+      if (ck !== undefined) {
+        try {
+          const restored = FastProcess.restore(f.wasm, opts, new Uint8Array(ck.state));
+          if (hexlify(restored.processStateHash()) !== ck.state_hash) {
+            throw new CheckpointError(`its state is not the stored state of slot ${ck.slot}`);
+          }
+          fast = restored;
+          from = BigInt(ck.slot) + 1n;
+        } catch (error) {
+          if (!(error instanceof CheckpointError)) throw error;
+          this.o.logger.warn(
+            { event: "cu.checkpoint.bad", process: f.id, slot: ck.slot, err: error.message },
+            "checkpoint not usable; re-evaluating from the initial state",
+          );
+        }
+      }
+    }
+    fast ??= FastProcess.create(f.wasm, opts);
+    const rows = db
+      .prepare(
+        "SELECT slot, message, result_hash, state_hash FROM evaluations WHERE process = ? AND slot >= ? AND slot <= ? ORDER BY slot",
+      )
+      .all(f.id, Number(from), Number(slot)) as Pick<
+      EvalRow,
+      "slot" | "message" | "result_hash" | "state_hash"
+    >[];
+    let expect = from;
+    for (const row of rows) {
+      if (BigInt(row.slot) !== expect)
+        throw new ComputeError("SlotGap", `process ${f.id}: slot ${expect} is not stored`);
+      const out = fast.evaluate(new Uint8Array(row.message), f.stepLimit);
+      if (
+        hexlify(out.resultHash) !== row.result_hash ||
+        hexlify(fast.processStateHash()) !== row.state_hash
+      ) {
+        throw new ComputeError(
+          "ResultsChanged",
+          `process ${f.id} slot ${row.slot}: re-evaluation differs from the stored result`,
+        );
+      }
+      expect++;
+    }
+    if (expect !== slot + 1n)
+      throw new ComputeError("SlotGap", `process ${f.id}: slot ${expect} is not stored`);
+    return fast;
   }
 
   /** The process ids followed. */
@@ -309,11 +512,12 @@ export class ComputeUnit {
     const rh = hexlify(out.resultHash);
     const sh = hexlify(f.fast.processStateHash());
     const slot = f.nextSlot;
+    const checkpoint = (slot + 1n) % this.checkpointEvery === 0n ? f.fast.checkpoint() : undefined;
     try {
       this.o.store.tx((db) => {
         db.prepare(
-          `INSERT INTO evaluations (process, slot, message_id, message, assignment_hash, result, result_hash, state_hash, steps)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO evaluations (process, slot, message_id, message, assignment_hash, result, result_hash, state_hash, steps, signed)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           f.id,
           Number(slot),
@@ -324,12 +528,21 @@ export class ComputeUnit {
           rh,
           sh,
           out.steps,
+          signedToJson(e),
         );
         db.prepare(
           `INSERT INTO cursors (process, next_slot, last_assignment_hash, state_hash) VALUES (?, ?, ?, ?)
            ON CONFLICT (process) DO UPDATE SET next_slot = excluded.next_slot,
              last_assignment_hash = excluded.last_assignment_hash, state_hash = excluded.state_hash`,
         ).run(f.id, Number(slot) + 1, ah, sh);
+        if (checkpoint !== undefined) {
+          db.prepare("INSERT INTO checkpoints (process, slot, state_hash, state) VALUES (?, ?, ?, ?)").run(
+            f.id,
+            Number(slot),
+            sh,
+            Buffer.from(checkpoint),
+          );
+        }
       });
     } catch (error) {
       // The in-memory state is ahead of the store: stop this process (a restart rebuilds it).
@@ -340,8 +553,19 @@ export class ComputeUnit {
     f.lastAssignmentHash = ah;
     f.stateHash = sh;
     f.pendingSince ??= this.now();
+    if (checkpoint !== undefined) {
+      this.extra?.checkpoints.inc();
+      this.o.logger.debug(
+        { event: "cu.checkpoint", process: f.id, slot: slot.toString(), bytes: checkpoint.length },
+        "checkpoint stored",
+      );
+    }
     this.o.metrics?.get("holo_cu_slots_evaluated_total").inc();
     this.o.metrics?.get("holo_cu_eval_seconds").observe((performance.now() - started) / 1000);
+    const assignedMs = Number(e.assignment.timestamp);
+    if (assignedMs > 0 && this.now() >= assignedMs) {
+      this.o.metrics?.get("holo_cu_result_latency_seconds").observe((this.now() - assignedMs) / 1000);
+    }
   }
 
   /** A stored evaluation, by slot. */
@@ -387,18 +611,136 @@ export class ComputeUnit {
   }
 
   /**
-   * Evaluates `message` against a copy of the process's current state (rebuilt from the stored messages),
-   * leaving the process, the store and the chain untouched.
+   * Evaluates `message` against a copy of the process's current state (restored from a checkpoint of
+   * the live state; nothing is re-evaluated), leaving the process, the store and the chain untouched.
    */
   dryRun(process: string, message: Uint8Array): { result: MessageResult; resultHash: string; steps: number } {
     const f = this.get(process);
-    const copy = FastProcess.create(f.wasm, { memoryLimitPages: f.memoryPages });
-    const msgs = this.o.store.db
-      .prepare("SELECT message FROM evaluations WHERE process = ? AND slot < ? ORDER BY slot")
-      .all(f.id, Number(f.nextSlot)) as { message: Buffer }[];
-    for (const m of msgs) copy.evaluate(new Uint8Array(m.message), f.stepLimit);
+    const copy = FastProcess.restore(f.wasm, { memoryLimitPages: f.memoryPages }, f.fast.checkpoint());
     const out = copy.evaluate(message, f.stepLimit);
     return { result: out.result, resultHash: hexlify(out.resultHash), steps: out.steps };
+  }
+
+  /** The stored checkpoints of `process`, by slot. */
+  checkpoints(process: string): CheckpointRow[] {
+    const f = this.get(process);
+    const rows = this.o.store.db
+      .prepare("SELECT slot, state_hash, item_id FROM checkpoints WHERE process = ? ORDER BY slot")
+      .all(f.id) as { slot: number; state_hash: string; item_id: string | null }[];
+    return rows.map((r) => ({ slot: BigInt(r.slot), stateHash: r.state_hash, itemId: r.item_id }));
+  }
+
+  // ---- Arweave -------------------------------------------------------------------------------
+
+  /**
+   * Makes the Holo-Checkpoint items of stored checkpoints that have none (each signed once; its bytes and
+   * id stored before any post) and posts every pending item of `process` (checkpoints and results).
+   * Returns the ids posted. Without Arweave, does nothing.
+   */
+  async publish(process: string): Promise<string[]> {
+    const f = this.get(process);
+    const ar = this.o.arweave;
+    if (ar === undefined) return [];
+    const db = this.o.store.db;
+    const todo = db
+      .prepare(
+        "SELECT slot, state_hash, state FROM checkpoints WHERE process = ? AND item_id IS NULL ORDER BY slot",
+      )
+      .all(f.id) as { slot: number; state_hash: string; state: Buffer }[];
+    for (const ck of todo) {
+      const item = await checkpointItem(ar.wallet, {
+        process: f.id,
+        slot: BigInt(ck.slot),
+        stateHash: ck.state_hash,
+        moduleRoot: f.moduleRoot,
+        state: new Uint8Array(ck.state),
+      });
+      this.o.store.tx(() => {
+        this.recordItem(f.id, "checkpoint", BigInt(ck.slot), BigInt(ck.slot), item);
+        db.prepare("UPDATE checkpoints SET item_id = ? WHERE process = ? AND slot = ?").run(
+          item.id,
+          f.id,
+          ck.slot,
+        );
+      });
+    }
+    const pending = db
+      .prepare(
+        "SELECT item_id FROM publications WHERE process = ? AND status = 'pending' ORDER BY created_at, rowid",
+      )
+      .all(f.id) as { item_id: string }[];
+    const posted: string[] = [];
+    for (const p of pending) {
+      if (await this.ensurePublished(p.item_id)) posted.push(p.item_id);
+    }
+    return posted;
+  }
+
+  private recordItem(
+    process: string,
+    kind: PublicationRow["kind"],
+    first: bigint,
+    last: bigint,
+    item: DataItem,
+  ) {
+    this.o.store.db
+      .prepare(
+        `INSERT INTO publications (item_id, process, kind, first_slot, last_slot, raw, status, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
+      )
+      .run(item.id, process, kind, Number(first), Number(last), item.getRaw(), this.now());
+  }
+
+  /**
+   * Posts stored item `id` unless the gateway has it already, and marks it posted. Returns whether it
+   * was posted now (false: it was posted before, or the gateway had it).
+   */
+  private async ensurePublished(id: string): Promise<boolean> {
+    const ar = this.o.arweave;
+    const db = this.o.store.db;
+    const row = db.prepare("SELECT * FROM publications WHERE item_id = ?").get(id) as
+      PublicationRow | undefined;
+    if (row === undefined) throw new ArweaveError("invalid", `data item ${id} is not in the store`, { id });
+    if (row.status === "posted") return false;
+    if (ar === undefined)
+      throw new ArweaveError("invalid", `data item ${id} is pending but no Arweave is configured`);
+    let has = false;
+    try {
+      await ar.target.getInfo(id);
+      has = true;
+    } catch (error) {
+      if (!(error instanceof ArweaveError && error.kind === "notFound")) throw error;
+    }
+    let bundleId: string | null = null;
+    if (!has) bundleId = (await ar.target.postDataItems([new Uint8Array(row.raw)])).bundleId;
+    db.prepare("UPDATE publications SET status = 'posted', bundle_id = ? WHERE item_id = ?").run(
+      bundleId,
+      id,
+    );
+    if (!has) this.extra?.published.inc({ kind: row.kind });
+    this.o.logger.info(
+      {
+        event: "cu.arweave.posted",
+        process: row.process,
+        kind: row.kind,
+        itemId: id,
+        bundleId,
+        recovered: has,
+      },
+      has ? "data item already on Arweave" : "data item posted to Arweave",
+    );
+    return !has;
+  }
+
+  /** A data item this CU made (results or checkpoint): its bytes, kind, status and bundle, if any. */
+  dataItem(
+    id: string,
+  ): { raw: Uint8Array; kind: string; status: string; bundleId: string | null } | undefined {
+    const row = this.o.store.db.prepare("SELECT * FROM publications WHERE item_id = ?").get(id) as
+      (PublicationRow & { bundle_id: string | null }) | undefined;
+    return (
+      row && { raw: new Uint8Array(row.raw), kind: row.kind, status: row.status, bundleId: row.bundle_id }
+    );
   }
 
   // ---- commitments ---------------------------------------------------------------------------
@@ -407,20 +749,23 @@ export class ComputeUnit {
   commitments(process: string): CommitmentRow[] {
     const f = this.get(process);
     const rows = this.o.store.db
-      .prepare("SELECT id, content, status, deadline FROM commitments WHERE process = ? ORDER BY first_slot")
+      .prepare(
+        "SELECT id, content, status, deadline, refused FROM commitments WHERE process = ? ORDER BY first_slot",
+      )
       .all(f.id) as CommitRow[];
     return rows.map((r) => ({
       id: r.id,
       commitment: commitmentFromJson(r.content),
       status: r.status,
       deadline: r.deadline,
+      refused: r.refused,
     }));
   }
 
   private lastCommitment(f: Followed): CommitRow | undefined {
     return this.o.store.db
       .prepare(
-        "SELECT id, content, status, deadline FROM commitments WHERE process = ? ORDER BY first_slot DESC LIMIT 1",
+        "SELECT id, content, status, deadline, refused FROM commitments WHERE process = ? ORDER BY first_slot DESC LIMIT 1",
       )
       .get(f.id) as CommitRow | undefined;
   }
@@ -430,20 +775,58 @@ export class ComputeUnit {
     return last === undefined ? 0n : commitmentFromJson(last.content).lastSlot + 1n;
   }
 
+  /** The commitment of `process` the registry refused, if any: committing is stopped while there is one. */
+  refusedCommitment(process: string): CommitmentRow | undefined {
+    return this.commitments(process).find((r) => r.status === "refused");
+  }
+
+  /**
+   * The operator's action after a refusal: forgets the refused commitment of `process` so that the next
+   * {@link commit} records its range again (on the current parent). Returns how many rows were removed.
+   */
+  retryRefused(process: string): number {
+    const f = this.get(process);
+    const n = this.o.store.db
+      .prepare("DELETE FROM commitments WHERE process = ? AND status = 'refused'")
+      .run(f.id).changes;
+    if (n > 0) {
+      f.pendingSince = this.now();
+      this.o.logger.info(
+        { event: "cu.commit.retry", process: f.id, removed: n },
+        "refused commitment cleared by the operator",
+      );
+    }
+    return n;
+  }
+
   /**
    * Posts what is due for `process`: first any recorded commitment still `posting` (after a restart),
    * then new ones — `commitEverySlots` slots each while that many are uncommitted, and the remaining
-   * uncommitted slots once the oldest of them is `commitEveryMs` old. Returns the ids posted.
+   * uncommitted slots once the oldest of them is `commitEveryMs` old. Returns the ids posted. A
+   * commitment the registry refuses is marked `refused` (paged) and nothing more is committed for the
+   * process until {@link retryRefused}.
    */
   async commit(process: string): Promise<string[]> {
     const f = this.get(process);
     const posted: string[] = [];
+    const refused = this.refusedCommitment(f.id);
+    if (refused !== undefined) {
+      this.o.logger.debug(
+        { event: "cu.commit.stopped", process: f.id, id: refused.id, revert: refused.refused },
+        "committing stopped: a commitment was refused",
+      );
+      return posted;
+    }
     const pending = this.o.store.db
       .prepare(
         "SELECT id, content, status, deadline FROM commitments WHERE process = ? AND status = 'posting' ORDER BY first_slot",
       )
       .all(f.id) as CommitRow[];
-    for (const row of pending) posted.push(await this.post(commitmentFromJson(row.content)));
+    for (const row of pending) {
+      const id = await this.post(commitmentFromJson(row.content));
+      if (id === undefined) return posted;
+      posted.push(id);
+    }
     const n = BigInt(this.o.commitEverySlots);
     for (;;) {
       const first = this.uncommittedFrom(f);
@@ -456,31 +839,38 @@ export class ComputeUnit {
       if (count < n && !old) break;
       const last = count >= n ? first + n - 1n : f.nextSlot - 1n;
       const c = await this.record(f, first, last);
-      posted.push(await this.post(c));
+      const id = await this.post(c);
+      if (id === undefined) break;
+      posted.push(id);
       f.pendingSince = last + 1n < f.nextSlot ? this.now() : undefined;
     }
     return posted;
   }
 
-  /** Computes and records (status `posting`) the commitment of slots `[first, last]`. */
+  /**
+   * Computes and records (status `posting`) the commitment of slots `[first, last]`: with Arweave, its
+   * results item is signed first and stored in the same transaction as the commitment that names it.
+   */
   private async record(f: Followed, first: bigint, last: bigint): Promise<Commitment> {
     const rows = this.o.store.db
       .prepare(
-        "SELECT slot, result_hash, state_hash, assignment_hash FROM evaluations WHERE process = ? AND slot >= ? AND slot <= ? ORDER BY slot",
+        "SELECT slot, message_id, result, result_hash, state_hash, assignment_hash FROM evaluations WHERE process = ? AND slot >= ? AND slot <= ? ORDER BY slot",
       )
       .all(f.id, Number(first), Number(last)) as Pick<
       EvalRow,
-      "slot" | "result_hash" | "state_hash" | "assignment_hash"
+      "slot" | "message_id" | "result" | "result_hash" | "state_hash" | "assignment_hash"
     >[];
     const slots = Number(last - first) + 1;
     if (rows.length !== slots)
       throw new ComputeError("SlotGap", `slots [${first}, ${last}] are not all evaluated`);
-    const chain = new ResultsChain(
-      f.id,
+    const claimed = claimedHashes(
+      this.o.fault,
       first,
-      resultsDepth(slots),
+      last,
       rows.map((r) => r.result_hash),
+      rows[slots - 1].state_hash,
     );
+    const chain = new ResultsChain(f.id, first, resultsDepth(slots), claimed.resultHashes);
     const prev = this.lastCommitment(f);
     const c: Commitment = {
       process: f.id,
@@ -488,23 +878,48 @@ export class ComputeUnit {
       firstSlot: first,
       lastSlot: last,
       lastAssignmentHash: rows[slots - 1].assignment_hash,
-      stateHash: rows[slots - 1].state_hash,
+      stateHash: claimed.stateHash,
       resultsRoot: chain.roots[slots],
       arweaveRef: ZeroHash,
       poster: this.o.chain.address,
       stake: await this.results.commitmentStake(),
     };
+    let item: DataItem | undefined;
+    if (this.o.arweave !== undefined) {
+      item = await resultsItem(this.o.arweave.wallet, {
+        process: f.id,
+        firstSlot: first,
+        lastSlot: last,
+        resultsRoot: c.resultsRoot,
+        stateHash: c.stateHash,
+        lastAssignmentHash: c.lastAssignmentHash,
+        slots: rows.map((r, i) => ({
+          slot: BigInt(r.slot),
+          messageId: r.message_id,
+          resultHash: claimed.resultHashes[i],
+          result: resultFromJson(r.result),
+        })),
+      });
+      c.arweaveRef = idToRef(item.id);
+    }
     const id = commitmentId(c);
-    this.o.store.db
-      .prepare(
+    this.o.store.tx((db) => {
+      if (item !== undefined) this.recordItem(f.id, "results", first, last, item);
+      db.prepare(
         `INSERT INTO commitments (id, process, parent, first_slot, last_slot, content, status) VALUES (?, ?, ?, ?, ?, ?, 'posting')`,
-      )
-      .run(id, f.id, c.parent, Number(first), Number(last), commitmentToJson(c));
+      ).run(id, f.id, c.parent, Number(first), Number(last), commitmentToJson(c));
+    });
     return c;
   }
 
-  private async post(c: Commitment): Promise<string> {
+  /**
+   * Publishes `c`'s results item (if any) and posts `c`; returns its id, or `undefined` when the registry
+   * refused it (the row is then `refused`).
+   */
+  private async post(c: Commitment): Promise<string | undefined> {
     const id = commitmentId(c);
+    const itemId = refToId(c.arweaveRef);
+    if (itemId !== undefined) await this.ensurePublished(itemId);
     const data = this.results.interface.encodeFunctionData("postCommitment", [
       c.process,
       c.parent,
@@ -515,20 +930,51 @@ export class ComputeUnit {
       c.resultsRoot,
       c.arweaveRef,
     ]);
-    await this.o.chain.send(
-      { opId: `post:${c.process}:${c.firstSlot}:${c.lastSlot}`, to: this.o.resultRegistry, data },
-      {
-        effectDone: async () => (await this.results.statusOf(c)) !== STATUS_NONE,
-        errors: this.results.interface,
-      },
-    );
+    const opId = `post:${id}`;
+    try {
+      await this.o.chain.send(
+        { opId, to: this.o.resultRegistry, data },
+        {
+          effectDone: async () => (await this.results.statusOf(c)) !== STATUS_NONE,
+          errors: this.results.interface,
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof ChainError) || error.kind !== "reverted") throw error;
+      const revert = error.errorName ?? "unknown";
+      this.o.store.db
+        .prepare("UPDATE commitments SET status = 'refused', refused = ? WHERE id = ?")
+        .run(revert, id);
+      this.extra?.refused.inc();
+      logPage(
+        this.o.logger,
+        "livenessAtRisk",
+        {
+          process: c.process,
+          id,
+          opId,
+          revert,
+          firstSlot: c.firstSlot.toString(),
+          lastSlot: c.lastSlot.toString(),
+          err: error.message,
+        },
+        "the ResultRegistry refused a commitment; committing this process stopped until an operator acts",
+      );
+      return undefined;
+    }
     const rec = await this.results.record(id);
     this.o.store.db
       .prepare("UPDATE commitments SET status = 'posted', deadline = ? WHERE id = ?")
       .run(Number(rec.deadline), id);
     this.o.metrics?.get("holo_cu_commitments_posted_total").inc();
     this.o.logger.info(
-      { process: c.process, id, firstSlot: c.firstSlot.toString(), lastSlot: c.lastSlot.toString() },
+      {
+        process: c.process,
+        id,
+        firstSlot: c.firstSlot.toString(),
+        lastSlot: c.lastSlot.toString(),
+        arweaveRef: c.arweaveRef,
+      },
       "commitment posted",
     );
     return id;
@@ -564,5 +1010,146 @@ export class ComputeUnit {
       done.push(row.id);
     }
     return done;
+  }
+
+  // ---- games ---------------------------------------------------------------------------------
+
+  /**
+   * The trace this CU stands by for commitment `c` (its defence in a dispute game, agents/common/games.ts
+   * `traceFor`): the honest {@link CommitmentTrace} of slots `c.firstSlot … c.lastSlot`, rebuilt from the
+   * stored signed log and the parent state (the latest checkpoint before the range, then re-evaluation) —
+   * or, with a fault configured, the matching liar trace. The honest trace is checked against the stored
+   * results (`ResultsChanged`); when `c` was posted by this CU, the trace's claim must be `c`'s
+   * (`TraceMismatch`). `NotEvaluated` when the range is not evaluated yet.
+   */
+  async gameTrace(c: Commitment): Promise<GameTrace> {
+    // A game asks for the same commitment's trace move after move: keep the last few (their replay caches too).
+    const key = commitmentId(c);
+    const cached = this.traces.get(key);
+    if (cached !== undefined) {
+      this.traces.delete(key);
+      this.traces.set(key, cached);
+      return cached;
+    }
+    const promise = this.buildGameTrace(c);
+    this.traces.set(key, promise);
+    promise.catch(() => this.traces.delete(key));
+    while (this.traces.size > TRACE_CACHE_SIZE) this.traces.delete(this.traces.keys().next().value!);
+    return promise;
+  }
+
+  private async buildGameTrace(c: Commitment): Promise<GameTrace> {
+    const f = this.get(c.process);
+    if (c.lastSlot < c.firstSlot || c.firstSlot < 0n)
+      throw new ComputeError("NotEvaluated", `slots [${c.firstSlot}, ${c.lastSlot}] are not a range`);
+    if (c.lastSlot >= f.nextSlot) {
+      throw new ComputeError(
+        "NotEvaluated",
+        `process ${f.id}: slot ${c.lastSlot} is not evaluated yet (next ${f.nextSlot})`,
+      );
+    }
+    const db = this.o.store.db;
+    const rows = db
+      .prepare(
+        "SELECT slot, message, assignment_hash, result_hash, state_hash, signed FROM evaluations WHERE process = ? AND slot >= ? AND slot <= ? ORDER BY slot",
+      )
+      .all(f.id, Number(c.firstSlot), Number(c.lastSlot)) as EvalRow[];
+    const n = Number(c.lastSlot - c.firstSlot) + 1;
+    if (rows.length !== n)
+      throw new ComputeError("SlotGap", `slots [${c.firstSlot}, ${c.lastSlot}] are not all stored`);
+    const slots = await this.slotInputs(f, c.firstSlot, rows);
+
+    // The parent state: the state after firstSlot − 1, as a step-mode process.
+    const parentSlot = c.firstSlot - 1n;
+    const parentRow =
+      parentSlot < 0n
+        ? undefined
+        : (db
+            .prepare("SELECT assignment_hash, state_hash FROM evaluations WHERE process = ? AND slot = ?")
+            .get(f.id, Number(parentSlot)) as Pick<EvalRow, "assignment_hash" | "state_hash">);
+    const parentState = parentRow?.state_hash ?? f.initialStateHash;
+    const fast = this.stateAt(f, parentSlot);
+    const proc = Process.fromWasm(f.wasm, { memoryLimitPages: f.memoryPages });
+    const m = proc.machine;
+    const pages = fast.pages();
+    if (pages > m.memory.pages) m.memory.grow(pages);
+    if (pages > 0) m.memory.write(0, fast.memoryBytes());
+    fast.allGlobals().forEach((v, i) => m.setGlobal(i, v));
+    m.commit();
+
+    const honest = CommitmentTrace.fromProcess(proc, {
+      process: f.id,
+      firstSlot: c.firstSlot,
+      lastSlot: c.lastSlot,
+      slots,
+      stepLimit: f.stepLimit,
+      prevAssignmentHash: parentRow?.assignment_hash ?? ZeroHash,
+      domain: f.domain,
+      scheduler: f.scheduler,
+      parentStateHash: parentState,
+      moduleRoot: f.moduleRoot,
+    });
+    const truth = honest.claim();
+    const stored = new ResultsChain(
+      f.id,
+      c.firstSlot,
+      resultsDepth(n),
+      rows.map((r) => r.result_hash),
+    );
+    if (truth.stateHash !== rows[n - 1].state_hash || truth.resultsRoot !== stored.roots[n]) {
+      throw new ComputeError(
+        "ResultsChanged",
+        `process ${f.id}: the trace of slots [${c.firstSlot}, ${c.lastSlot}] differs from the stored results`,
+      );
+    }
+    const trace = faultTrace(this.o.fault, honest, parentState);
+    if (c.poster.toLowerCase() === this.o.chain.address.toLowerCase()) {
+      const claim = trace.claim();
+      if (
+        claim.stateHash !== c.stateHash.toLowerCase() ||
+        claim.resultsRoot !== c.resultsRoot.toLowerCase() ||
+        claim.lastAssignmentHash !== c.lastAssignmentHash.toLowerCase()
+      ) {
+        throw new ComputeError(
+          "TraceMismatch",
+          `process ${f.id}: commitment ${commitmentId(c)} is not what this CU's trace of slots [${c.firstSlot}, ${c.lastSlot}] claims`,
+        );
+      }
+    }
+    return trace;
+  }
+
+  /** The signed slots of `rows`: from the store, or (rows stored before v2) from the log source. */
+  private async slotInputs(f: Followed, first: bigint, rows: readonly EvalRow[]): Promise<SlotInput[]> {
+    const out: SlotInput[] = [];
+    const missing = rows.some((r) => r.signed === null);
+    const fromSource = new Map<bigint, LogEntry>();
+    if (missing) {
+      let next = first;
+      const last = BigInt(rows[rows.length - 1].slot);
+      while (next <= last) {
+        const page = await this.o.source.read(f.id, next, this.pageSize);
+        if (page.length === 0) break;
+        for (const e of page) fromSource.set(BigInt(e.assignment.slot), e);
+        next = BigInt(page[page.length - 1].assignment.slot) + 1n;
+      }
+    }
+    for (const r of rows) {
+      const slot = BigInt(r.slot);
+      let input: SlotInput;
+      if (r.signed !== null) {
+        input = { ...signedFromJson(r.signed), message: new Uint8Array(r.message) };
+      } else {
+        const e = fromSource.get(slot);
+        if (e === undefined)
+          throw new ComputeError("SlotGap", `slot ${slot}: the log source does not have it`);
+        input = { assignment: e.assignment, signature: e.signature, message: e.message };
+      }
+      if (assignmentHash(f.domain, input.assignment) !== r.assignment_hash) {
+        throw new ComputeError("ChainBroken", `slot ${slot}: the signed assignment is not the one evaluated`);
+      }
+      out.push(input);
+    }
+    return out;
   }
 }

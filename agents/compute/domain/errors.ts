@@ -9,7 +9,9 @@ export type ComputeErrorName =
   | "ModuleMismatch"
   | "InitialStateMismatch"
   | "ResultsChanged"
-  | "ProcessHalted";
+  | "ProcessHalted"
+  | "NotEvaluated"
+  | "TraceMismatch";
 
 /** Evaluation or commitment cannot go on as asked; `name` says why, the message where. */
 export class ComputeError extends Error {

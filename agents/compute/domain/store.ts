@@ -1,4 +1,7 @@
-/** The compute unit's SQLite schema: per-slot evaluations, per-process cursors, commitments. */
+/**
+ * The compute unit's SQLite schema: per-slot evaluations, per-process cursors, commitments, state
+ * checkpoints and the Arweave data items (results, checkpoints) with their publication status.
+ */
 import { openStore, type Migration, type Store } from "../../common/store";
 
 export const COMPUTE_MIGRATIONS: readonly Migration[] = Object.freeze([
@@ -36,6 +39,37 @@ export const COMPUTE_MIGRATIONS: readonly Migration[] = Object.freeze([
         deadline INTEGER,                    -- the challenge window's end (unix seconds), once posted
         UNIQUE (process, first_slot)
       );
+    `,
+  },
+  {
+    version: 2,
+    name: "compute-arweave-checkpoints",
+    up: `
+      -- the signed assignment of the slot as JSON (its fields and the scheduler's signature), so a game's
+      -- trace can be rebuilt without the SU; NULL for slots evaluated before this migration
+      ALTER TABLE evaluations ADD COLUMN signed TEXT;
+      -- status 'refused': the registry's decoded error (a revert that is not transient)
+      ALTER TABLE commitments ADD COLUMN refused TEXT;
+      CREATE TABLE checkpoints (
+        process TEXT NOT NULL,
+        slot INTEGER NOT NULL,               -- the process state after this slot
+        state_hash TEXT NOT NULL,            -- its process-state hash (= evaluations.state_hash of the slot)
+        state BLOB NOT NULL,                 -- FastProcess#checkpoint() bytes
+        item_id TEXT,                        -- its Holo-Checkpoint data item, once made (NULL without Arweave)
+        PRIMARY KEY (process, slot)
+      );
+      CREATE TABLE publications (
+        item_id TEXT PRIMARY KEY,            -- the ANS-104 data item id (base64url), fixed once signed
+        process TEXT NOT NULL,
+        kind TEXT NOT NULL,                  -- results | checkpoint
+        first_slot INTEGER NOT NULL,
+        last_slot INTEGER NOT NULL,
+        raw BLOB NOT NULL,                   -- the signed item's bytes, stored before any post
+        status TEXT NOT NULL,                -- pending | posted
+        bundle_id TEXT,                      -- the bundle it was posted in (NULL when found already there)
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX publications_pending ON publications (process, status);
     `,
   },
 ]);

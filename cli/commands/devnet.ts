@@ -8,6 +8,7 @@
  * machine-readable `devnet.json`, then runs until SIGINT or SIGTERM.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 import { Option, type Command } from "commander";
@@ -15,13 +16,15 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import type { DevnetDeployment } from "../../deploy";
 import { accountCount, devAccounts, type DevAccount } from "../lib/accounts";
-import { UsageError } from "../lib/errors";
+import { CliError, UsageError } from "../lib/errors";
 import { loadHardhat, withConsoleOnStderr } from "../lib/hardhat";
 import { startJsonRpcServer, type RunningJsonRpcServer } from "../lib/jsonrpc";
 import { assertListenable } from "../lib/net";
 import { integerIn, parseHost, parsePort } from "../lib/options";
 import { Output, type OutputOptions } from "../lib/output";
 import { DEFAULT_DEVNET_OUT, displayPath } from "../lib/paths";
+import type { AgentsInfo, RunningSystem, Scenario } from "../devnet/system";
+import type { ChainMonitor } from "../devnet/scenario";
 import type { CliContext } from "./index";
 
 /** The warning attached to every printed or written private key. */
@@ -38,6 +41,16 @@ export interface DevnetOptions extends OutputOptions {
   out?: string;
   parameters?: string;
   deploymentDir?: string;
+  /** `false` with `--no-agents`. */
+  agents: boolean;
+  scenario: Scenario;
+  once?: boolean;
+  /** Seconds, for `--once`. */
+  timeout: number;
+  messages: number;
+  arlocalPort: number;
+  dataDir?: string;
+  commitEvery?: number;
 }
 
 /**
@@ -72,6 +85,8 @@ export interface DevnetInfo {
     /** The Ignition journal of this devnet's deployment. */
     deploymentDir: string;
   } | null;
+  /** The agents (`null` with `--no-agents` or `--no-deploy`). */
+  agents: (AgentsInfo & { scenario: Scenario; dataDir: string }) | null;
   warning: string;
   accounts: {
     index: number;
@@ -91,8 +106,12 @@ export function register(program: Command, context: CliContext): void {
       "Run a local Holoproof network on this machine: an in-process Hardhat JSON-RPC node (chain id 31337) " +
         "with the devnet stake token and the core contracts (staking, registries, dispute game, one-step " +
         "prover) deployed by Ignition and wired with their roles, and the first accounts " +
-        "funded with stake tokens. Prints the addresses, the accounts and how to connect, writes them to " +
-        "devnet.json, and runs until interrupted (Ctrl+C, SIGINT or SIGTERM).",
+        "funded with stake tokens; then ArLocal (a local Arweave gateway), a scheduler unit, a compute " +
+        "unit and a watcher, each bonded, the example token module published and a token process spawned " +
+        "and sent a few messages. What happens (messages scheduled and evaluated, commitments, challenges, " +
+        "game moves, slashes, finalizations) is shown live on stderr; the agents' JSON logs go to files. " +
+        "Prints the addresses, the accounts, the agents and how to connect, writes them to devnet.json, " +
+        "and runs until interrupted (Ctrl+C, SIGINT or SIGTERM), or with --once until the scenario ends.",
     )
     .addOption(
       new Option("--host <host>", "interface to listen on (an IP address or a host name)")
@@ -119,6 +138,52 @@ export function register(program: Command, context: CliContext): void {
     .option(
       "--deployment-dir <dir>",
       "Ignition journal of the deployment, reset at start (default: deploy/deployments/chain-31337)",
+    )
+    .option("--no-agents", "no ArLocal and no agents: the chain and the contracts only")
+    .addOption(
+      new Option(
+        "--scenario <name>",
+        "honest: one SU, one CU, a watcher; fraud: plus a CU posting wrong commitments",
+      )
+        .choices(["honest", "fraud"])
+        .default("honest"),
+    )
+    .option(
+      "--once",
+      "run the scenario to its end, print a one-line JSON summary last on stdout and exit (0 only for the " +
+        "expected outcome). The chain is local: the devnet advances its time (evm_increaseTime, evm_mine) " +
+        "past the challenge window (and a dispute game's start grace) instead of waiting, and runs down the " +
+        "clock of a faulty CU that stops answering its game",
+    )
+    .addOption(
+      new Option(
+        "--timeout <seconds>",
+        "with --once: give up after this long (the summary names what was awaited)",
+      )
+        .default(240)
+        .argParser(integerIn("the timeout in seconds", 1, 86_400)),
+    )
+    .addOption(
+      new Option("--messages <n>", "token messages sent to the process after the spawn")
+        .default(4)
+        .argParser(integerIn("the number of messages", 0, 100)),
+    )
+    .addOption(
+      new Option(
+        "--commit-every <slots>",
+        "slots per CU commitment (default: with --once all the scenario's slots in one, else 10; a partial " +
+          "batch is committed after 5 s without --once)",
+      ).argParser(integerIn("the slots per commitment", 1, 10_000)),
+    )
+    .addOption(
+      new Option("--arlocal-port <port>", "port of the local Arweave gateway (ArLocal; 0: any free port)")
+        .default(0)
+        .argParser(parsePort),
+    )
+    .option(
+      "--data-dir <dir>",
+      "where ArLocal's data, the agents' stores and JSON logs and the Arweave wallet go (default: a new " +
+        "temporary directory, removed on exit unless a --once run fails)",
     )
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<DevnetOptions>();
@@ -147,25 +212,160 @@ export async function runDevnet(options: DevnetOptions, out: Output, stop?: Prom
   }
   const accounts = devAccounts(configured, options.accounts);
 
-  const deployment = options.deploy ? await deploy(hre, options, accounts, out) : undefined;
+  const withAgents = options.deploy && options.agents !== false;
+  if (!withAgents && options.once === true) {
+    throw new UsageError(
+      "--once runs a scenario with the agents: it cannot be combined with --no-agents or --no-deploy",
+    );
+  }
+  const roles = withAgents ? agentRoles(configured) : undefined;
+  const funded =
+    roles === undefined
+      ? accounts
+      : [...accounts, ...Object.values(roles).filter((r) => r.index >= accounts.length)];
+
+  const deployment = options.deploy ? await deploy(hre, options, funded, out) : undefined;
 
   out.detail(`Starting the JSON-RPC server on ${options.host}:${options.port}…`);
   const server = await startJsonRpcServer(hre, options.host, options.port);
   let wroteOut = false;
   let reason: string;
+  let system: RunningSystem | undefined;
+  let monitor: ChainMonitor | undefined;
+  let dataDir: string | undefined;
+  let keepData = options.dataDir !== undefined;
+  let miner: NodeJS.Timeout | undefined;
+  const startedAtMs = Date.now();
   try {
-    const info = await describe(hre, options, server, outFile, accounts, deployment);
+    let agents: DevnetInfo["agents"] = null;
+    if (withAgents && deployment !== undefined && roles !== undefined) {
+      dataDir =
+        options.dataDir !== undefined
+          ? path.resolve(options.dataDir)
+          : fs.mkdtempSync(path.join(os.tmpdir(), "holo-devnet-"));
+      fs.mkdirSync(dataDir, { recursive: true });
+      const { startSystem, TOKEN_WASM } = await import("../devnet/system");
+      const { ChainMonitor } = await import("../devnet/scenario");
+      const rpcUrl = `http://${connectableHost(server.address)}:${server.port}`;
+      const chainId = Number(await hre.network.provider.request({ method: "eth_chainId" }));
+      const live = (line: string) => out.progress(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+      const fromBlock = (await hre.ethers.provider.getBlockNumber()) + 1;
+      system = await startSystem({
+        hre,
+        rpcUrl,
+        chainId,
+        deployment,
+        roles,
+        dataDir,
+        arlocalPort: options.arlocalPort ?? 0,
+        host: "127.0.0.1",
+        scenario: options.scenario ?? "honest",
+        commitEverySlots: options.commitEvery ?? (options.once === true ? options.messages + 1 : 10),
+        commitEveryMs: options.once === true ? "10m" : "5s",
+        pollMs: 250,
+        wasm: TOKEN_WASM,
+        progress: (line) => out.progress(line),
+        event: live,
+      });
+      const names = new Map<string, string>([
+        [roles.su.address.toLowerCase(), "SU"],
+        [roles.cu.address.toLowerCase(), "honest CU"],
+        [roles.watcher.address.toLowerCase(), "watcher"],
+        [roles.liar.address.toLowerCase(), "faulty CU"],
+      ]);
+      monitor = new ChainMonitor(hre, deployment, system, names, fromBlock, live);
+      // Hardhat mines only on transactions: a block every second keeps chain time with the clock, so game
+      // clocks and challenge windows run out as on a real chain.
+      miner = setInterval(() => {
+        hre.network.provider.request({ method: "evm_mine", params: [] }).catch(() => undefined);
+      }, 1_000);
+      agents = { ...system.info, scenario: options.scenario ?? "honest", dataDir };
+    }
+    const info = await describe(hre, options, server, outFile, accounts, deployment, agents);
     writeJsonAtomically(outFile, info);
     wroteOut = true;
     out.result("ready", { ...info }, () => banner(info));
 
-    reason = await (stop ?? nextSignal(out));
+    if (system !== undefined && monitor !== undefined && deployment !== undefined) {
+      if (options.once === true) {
+        const { runOnce } = await import("../devnet/scenario");
+        const summary = await runOnce({
+          hre,
+          deployment,
+          system,
+          monitor,
+          scenario: options.scenario ?? "honest",
+          messages: tokenMessages(options.messages),
+          timeoutMs: options.timeout * 1000,
+          startedAtMs,
+          keeper: roles!.owner.address,
+          progress: (line) => out.progress(line),
+        });
+        await monitor.stop();
+        monitor = undefined;
+        // The summary is the last line on stdout, whatever the mode.
+        out.line(JSON.stringify({ event: "summary", ...summary }));
+        if (!summary.ok) {
+          keepData = true;
+          throw new CliError(
+            `the ${summary.scenario} scenario did not end as expected: ${summary.reason ?? "unknown"}` +
+              (dataDir === undefined ? "" : ` (agent logs kept in ${dataDir}/logs)`),
+            { code: "E_SCENARIO", reported: true },
+          );
+        }
+        reason = "once";
+      } else {
+        monitor.start(500);
+        const stopping = stop ?? nextSignal(out);
+        for (const tags of tokenMessages(options.messages)) {
+          const r = await system.send(tags);
+          out.progress(`sent ${tags.map((t) => `${t.name}=${t.value}`).join(" ")} → slot ${r.slot}`);
+        }
+        reason = await stopping;
+      }
+    } else {
+      reason = await (stop ?? nextSignal(out));
+    }
     out.progress(`Stopping the devnet (${reason})…`);
   } finally {
+    clearInterval(miner);
+    await monitor?.stop();
+    await system?.stop();
     await server.close();
     if (wroteOut) fs.rmSync(outFile, { force: true });
+    if (dataDir !== undefined && !keepData) fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  out.result("stopped", { reason }, () => "Devnet stopped.");
+  // After --once, the summary stays the last line on stdout.
+  if (reason === "once") out.progress("Devnet stopped.");
+  else out.result("stopped", { reason }, () => "Devnet stopped.");
+}
+
+/** The accounts of the agents: #0 owns the process, #2 the SU, #3 the CU, #4 the watcher, #5 the faulty CU. */
+function agentRoles(configured: HardhatRuntimeEnvironment["config"]["networks"]["hardhat"]["accounts"]) {
+  if (accountCount(configured) < 6) {
+    throw new UsageError(
+      "the agents need 6 accounts on the Hardhat network (networks.hardhat.accounts); give --no-agents",
+    );
+  }
+  const all = devAccounts(configured, 6);
+  return { owner: all[0], su: all[2], cu: all[3], watcher: all[4], liar: all[5] };
+}
+
+/** The token messages a scenario sends: Info, Balance, Transfer, Total-Supply, Balances, … (n of them). */
+export function tokenMessages(n: number): { name: string; value: string }[][] {
+  const recipient = "0x" + "ab".repeat(20);
+  const cycle = [
+    [{ name: "Action", value: "Info" }],
+    [{ name: "Action", value: "Balance" }],
+    [
+      { name: "Action", value: "Transfer" },
+      { name: "Recipient", value: recipient },
+      { name: "Quantity", value: "1000" },
+    ],
+    [{ name: "Action", value: "Total-Supply" }],
+    [{ name: "Action", value: "Balances" }],
+  ];
+  return Array.from({ length: n }, (_, i) => cycle[i % cycle.length]);
 }
 
 /** Compiles if needed, deploys the devnet on a fresh journal and funds `accounts`. */
@@ -261,6 +461,7 @@ async function describe(
   outFile: string,
   accounts: readonly DevAccount[],
   deployment: (DevnetDeployment & { deploymentDir: string; parametersFile: string }) | undefined,
+  agents: DevnetInfo["agents"] = null,
 ): Promise<DevnetInfo> {
   const connectHost = connectableHost(server.address);
   const balances = await Promise.all(
@@ -295,6 +496,7 @@ async function describe(
             parametersFile: deployment.parametersFile,
             deploymentDir: deployment.deploymentDir,
           },
+    agents,
     warning: DEV_KEYS_WARNING,
     accounts: accounts.map((a, i) => ({
       index: a.index,
@@ -338,6 +540,29 @@ export function banner(info: DevnetInfo): string {
       "",
       `Parameters (${displayPath(info.deployment.parametersFile)})`,
       ...Object.entries(parameters).map(([name, value]) => `  ${name.padEnd(18)} ${withUnit(name, value)}`),
+      "",
+    );
+  }
+  if (info.agents !== null) {
+    const a = info.agents;
+    lines.push(
+      `Agents  (scenario ${a.scenario}; JSON logs in ${a.logsDir})`,
+      `  ArLocal    ${a.gatewayUrl}  (Arweave wallet ${a.arweaveWallet}, ${a.arweaveAddress})`,
+      `  SU         ${a.su.url}  scheduler ${a.su.address}`,
+      ...a.cus.map(
+        (cu) =>
+          `  ${(cu.fault === null ? "CU" : "faulty CU").padEnd(10)} ${cu.url}  ${cu.address}` +
+          (cu.fault === null ? "" : `  (fault ${JSON.stringify(cu.fault)})`),
+      ),
+      a.watcher === null
+        ? `  watcher    none: ${a.watcherMissing ?? "not started"}`
+        : `  watcher    ${a.watcher.url}  ${a.watcher.address}`,
+      `  module     ${a.module.moduleId}  (Arweave item ${a.module.arweaveItemId})`,
+      `  process    ${a.process.id}`,
+      `             AO target ${a.process.target}, owner ${a.process.owner}`,
+      "",
+      "Send a message",
+      `  holo message send --process ${a.process.id} --tag Action=Balance`,
       "",
     );
   }

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import type { OutputStreams } from "../lib/output";
 import * as devnet from "./devnet";
 import * as dispute from "./dispute";
+import * as message from "./message";
 import * as moduleCommands from "./module";
 import * as processCommands from "./process";
 import * as result from "./result";
@@ -29,6 +30,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   stake,
   moduleCommands,
   processCommands,
+  message,
   result,
   dispute,
 ];

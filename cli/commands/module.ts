@@ -11,14 +11,18 @@ import path from "node:path";
 import { Option, type Command } from "commander";
 import { hexlify, keccak256 } from "ethers";
 
+import type { DataItem, JWKInterface } from "@dha-team/arbundles";
+
 import type { ProcessRegistry } from "../../typechain-types";
+import { arweaveIdHex, httpUrl, readArweaveWallet, signAoItem, type AoTag } from "../lib/ao";
 import { addConnectionOptions, withChain, type Chain, type ChainOptions } from "../lib/chain";
-import { ChainError, InputError } from "../lib/errors";
+import { ChainError, InputError, ServiceError, UsageError } from "../lib/errors";
 import { integerIn, parseBytes32 } from "../lib/options";
 import { Output } from "../lib/output";
-import { displayPath } from "../lib/paths";
+import { DEFAULT_DEVNET_OUT, displayPath } from "../lib/paths";
 import { isoTime } from "../lib/time";
 import type { CliContext } from "./index";
+import { devnetDefaults } from "./message";
 
 /** The machine's limits, which the ProcessRegistry enforces too (`MAX_*`). */
 export const MAX_MEMORY_PAGES = 65_536;
@@ -145,9 +149,67 @@ export function register(program: Command, context: CliContext): void {
     const out = new Output(options, context.streams);
     await withChain(options, out, { signer: "required" }, (chain) => registerModule(chain, options, out));
   });
+
+  addConnectionOptions(
+    addLimitOptions(
+      group
+        .command("publish")
+        .summary("publish a module to Arweave (AO module tags), then register it on chain")
+        .description(
+          "Load a WebAssembly process module with the machine, post it as an ANS-104 data item with AO's " +
+            "module tags (Data-Protocol: ao, Type: Module, Module-Format, Input-Encoding, Output-Encoding, " +
+            "and Holo-* tags naming its module root, hash and limits) to the Arweave gateway, and register it " +
+            "on the ProcessRegistry with that item's id as its Arweave id. Without --gateway and --wallet, " +
+            "those of the running `holo devnet` are used; on a local gateway (ArLocal) the wallet is given test AR.",
+        )
+        .argument("<wasm>", "the WebAssembly binary (e.g. build/processes/token.wasm)")
+        .option(
+          "--gateway <url>",
+          "the Arweave gateway (default: the running devnet's ArLocal)",
+          httpUrl("--gateway"),
+        )
+        .option("--wallet <file>", "the Arweave JWK file that signs the item (default: the running devnet's)")
+        .option("--devnet <file>", "the devnet.json to take defaults from"),
+    ).allowExcessArguments(false),
+    { signer: "required" },
+  ).action(async (file: string, _options: unknown, command: Command) => {
+    const options = command.optsWithGlobals<PublishOptions>();
+    const out = new Output(options, context.streams);
+    await withChain(options, out, { signer: "required" }, (chain) =>
+      publishModule(chain, file, options, out),
+    );
+  });
 }
 
-async function registerModule(chain: Chain, options: RegisterOptions, out: Output): Promise<void> {
+/** Adds `--memory-pages`, `--step-limit` and `--max-message-bytes` to `command`. */
+function addLimitOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        "--memory-pages <n>",
+        "the memory limit in 64 KiB pages; the module root commits to it (default: the machine's maximum)",
+      )
+        .default(MODULE_DEFAULTS.memoryPages)
+        .argParser(integerIn("the memory limit in pages", 1, MAX_MEMORY_PAGES)),
+    )
+    .addOption(
+      new Option("--step-limit <n>", "the steps allowed per message")
+        .default(MODULE_DEFAULTS.stepLimit)
+        .argParser(integerIn("the step limit", 1, MAX_STEP_LIMIT)),
+    )
+    .addOption(
+      new Option("--max-message-bytes <n>", "the largest canonical message encoding")
+        .default(MODULE_DEFAULTS.maxMessageBytes)
+        .argParser(integerIn("the message size limit", 1, MAX_MESSAGE_BYTES)),
+    );
+}
+
+async function registerModule(
+  chain: Chain,
+  options: RegisterOptions,
+  out: Output,
+  published?: { arweaveItemId: string; gateway: string; bundleId: string },
+): Promise<void> {
   const loaded = await loadModule(options.wasm, options.memoryPages);
   const registry = await chain.processRegistry();
   const content = [
@@ -171,9 +233,20 @@ async function registerModule(chain: Chain, options: RegisterOptions, out: Outpu
   const module = await moduleOf(registry, moduleId);
   out.result(
     "module",
-    { moduleId, registered, ...module, file: loaded.file, processRegistry: await registry.getAddress(), tx },
+    {
+      moduleId,
+      registered,
+      ...module,
+      ...(published ?? {}),
+      file: loaded.file,
+      processRegistry: await registry.getAddress(),
+      tx,
+    },
     () =>
       [
+        ...(published === undefined
+          ? []
+          : [`Published module item ${published.arweaveItemId} to ${published.gateway}`]),
         registered
           ? `Registered module ${moduleId}`
           : `Module ${moduleId} is already registered (by ${module.registrant}); nothing sent`,
@@ -187,6 +260,115 @@ async function registerModule(chain: Chain, options: RegisterOptions, out: Outpu
         ...(tx === null ? [] : [`  tx               ${tx}`]),
       ].join("\n"),
   );
+}
+
+/** The options of `holo module publish`. */
+interface PublishOptions extends Omit<RegisterOptions, "arweaveId" | "wasm"> {
+  gateway?: string;
+  wallet?: string;
+  devnet?: string;
+}
+
+/** The AO tags of a module data item, with Holoproof's own (`Holo-*`) describing its content. */
+export function moduleTags(
+  loaded: Pick<LoadedModule, "moduleRoot" | "wasmHash">,
+  limits: { memoryPages: number; stepLimit: number; maxMessageBytes: number },
+): AoTag[] {
+  return [
+    { name: "Module-Format", value: "wasm32-unknown-holoproof" },
+    { name: "Input-Encoding", value: "Holo-Message-1" },
+    { name: "Output-Encoding", value: "Holo-Result-1" },
+    { name: "Content-Type", value: "application/wasm" },
+    { name: "Memory-Limit", value: `${limits.memoryPages * 64}-kb` },
+    { name: "Compute-Limit", value: String(limits.stepLimit) },
+    { name: "Holo-Module-Root", value: loaded.moduleRoot },
+    { name: "Holo-Wasm-Hash", value: loaded.wasmHash },
+    { name: "Holo-Memory-Pages", value: String(limits.memoryPages) },
+    { name: "Holo-Step-Limit", value: String(limits.stepLimit) },
+    { name: "Holo-Max-Message-Bytes", value: String(limits.maxMessageBytes) },
+  ];
+}
+
+/**
+ * Posts `item` to the gateway at `gateway` (in a bundle signed by `jwk`); on a local gateway (ArLocal)
+ * mints test AR to the wallet first if it has none.
+ *
+ * @throws ServiceError `E_UNREACHABLE` or `E_REFUSED`.
+ */
+export async function publishItem(
+  gateway: string,
+  jwk: JWKInterface,
+  item: DataItem,
+  out: Output,
+): Promise<{ bundleId: string }> {
+  const { ArweaveClient, ArweaveError, WalletFunding } = await import("../../agents/common/arweave");
+  const { createLogger } = await import("../../agents/common/log");
+  const local = /^(localhost|127\.0\.0\.1|\[::1\])$/.test(new URL(gateway).hostname);
+  const client = new ArweaveClient({
+    url: gateway,
+    wallet: jwk,
+    local,
+    retry: { attempts: 2 },
+    logger: createLogger({ agent: "holo", level: "silent" }),
+  });
+  try {
+    if (local) {
+      const funding = new WalletFunding(client);
+      const address = await client.address();
+      if ((await funding.balance(address)) < 10n ** 12n) {
+        out.progress(`Minting test AR on the local gateway for ${address}…`);
+        await funding.mint(address, 10n ** 15n);
+      }
+    }
+    out.progress(`Posting module item ${item.id} (${item.getRaw().byteLength} bytes) to ${gateway}…`);
+    const posted = await client.postDataItems([item]);
+    return { bundleId: posted.bundleId };
+  } catch (error) {
+    if (error instanceof ArweaveError) {
+      throw new ServiceError(
+        `the gateway ${gateway} ${error.kind === "transient" ? "cannot be reached" : "refused the module item"}: ${error.message}`,
+        error.kind === "transient" ? "E_UNREACHABLE" : "E_REFUSED",
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+async function publishModule(
+  chain: Chain,
+  file: string,
+  options: PublishOptions,
+  out: Output,
+): Promise<void> {
+  const loaded = await loadModule(file, options.memoryPages);
+  const defaults = devnetDefaults(path.resolve(options.devnet ?? DEFAULT_DEVNET_OUT));
+  const gateway = options.gateway ?? defaults.gatewayUrl;
+  if (gateway === undefined) {
+    throw new UsageError(
+      "no --gateway given and no running devnet to take its gateway from: give --gateway <url>",
+    );
+  }
+  const walletFile = options.wallet ?? defaults.arweaveWallet;
+  if (walletFile === undefined) {
+    throw new UsageError(
+      "no --wallet given and no running devnet to take its wallet from: give --wallet <file>",
+    );
+  }
+  const jwk = readArweaveWallet(walletFile);
+  out.progress(`Signing the module data item for ${displayPath(file)}…`);
+  const item = await signAoItem(jwk, {
+    type: "Module",
+    tags: moduleTags(loaded, options),
+    data: loaded.bytes,
+  });
+  const { bundleId } = await publishItem(gateway, jwk, item, out);
+  out.progress(`Registering module ${item.id} on the ProcessRegistry…`);
+  await registerModule(chain, { ...options, wasm: file, arweaveId: arweaveIdHex(item.id) }, out, {
+    arweaveItemId: item.id,
+    gateway,
+    bundleId,
+  });
 }
 
 /** A registered module, for output. */

@@ -40,21 +40,27 @@ export type CliErrorCode =
   | "E_RPC"
   | "E_NOT_FOUND"
   | "E_STATE"
-  | "E_REVERTED";
+  | "E_REVERTED"
+  | "E_UNREACHABLE"
+  | "E_REFUSED"
+  | "E_SCENARIO";
 
 /** An error meant for the CLI's user: its message is printed as is. */
 export class CliError extends Error {
   override readonly name: string = "CliError";
   readonly code: CliErrorCode;
   readonly exitCode: ExitCodeValue;
+  /** The command already wrote its outcome on stdout (no `error` event is added with `--json`). */
+  readonly reported: boolean;
 
   constructor(
     message: string,
-    options: { code?: CliErrorCode; exitCode?: ExitCodeValue; cause?: unknown } = {},
+    options: { code?: CliErrorCode; exitCode?: ExitCodeValue; cause?: unknown; reported?: boolean } = {},
   ) {
     super(message, { cause: options.cause });
     this.code = options.code ?? "E_INTERNAL";
     this.exitCode = options.exitCode ?? ExitCode.Failure;
+    this.reported = options.reported ?? false;
   }
 }
 
@@ -110,6 +116,18 @@ export class ChainError extends CliError {
     code: "E_RPC" | "E_NOT_FOUND" | "E_STATE" | "E_REVERTED",
     options: { cause?: unknown } = {},
   ) {
+    super(message, { code, exitCode: ExitCode.Failure, cause: options.cause });
+  }
+}
+
+/**
+ * A scheduler unit or an Arweave gateway that cannot be reached (`E_UNREACHABLE`), or that refused what
+ * was posted (`E_REFUSED`, with the service's error name and message); exit code {@link ExitCode.Failure}.
+ */
+export class ServiceError extends CliError {
+  override readonly name = "ServiceError";
+
+  constructor(message: string, code: "E_UNREACHABLE" | "E_REFUSED", options: { cause?: unknown } = {}) {
     super(message, { code, exitCode: ExitCode.Failure, cause: options.cause });
   }
 }

@@ -66,10 +66,18 @@ export class Output {
     }
   }
 
-  /** Reports `error`: `error: <message>` on stderr, and with `--json` also an `error` event on stdout. */
+  /** One line on stdout as is, in both modes (e.g. `holo devnet --once`'s JSON summary). */
+  line(text: string): void {
+    this.streams.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  }
+
+  /**
+   * Reports `error`: `error: <message>` on stderr, and with `--json` also an `error` event on stdout
+   * (unless the command already reported it on stdout: `error.reported`).
+   */
   error(error: CliError): void {
     this.streams.stderr.write(`${formatError(error, this.verbose)}\n`);
-    if (this.json) {
+    if (this.json && !error.reported) {
       this.streams.stdout.write(
         `${toJson({ event: "error", error: { code: error.code, message: error.message } })}\n`,
       );

@@ -256,6 +256,7 @@ describe("cli/commands/devnet (holo devnet)", function () {
         pid: 1,
         startedAt: "2025-01-01T00:00:00.000Z",
         out: "/tmp/devnet.json",
+        agents: null,
         deployment: {
           contracts,
           parameters: {
@@ -323,6 +324,7 @@ describe("cli/commands/devnet (holo devnet)", function () {
         [
           HOLO,
           "devnet",
+          "--no-agents", // the chain and the contracts; the agents are tested in test/e2e/devnet.test.ts
           "--port",
           String(port),
           "--json",
@@ -350,6 +352,7 @@ describe("cli/commands/devnet (holo devnet)", function () {
       );
       expect(info.warning).to.match(/^DEVNET ONLY/);
       expect(info.deployment).to.not.equal(null);
+      expect(info.agents).to.equal(null);
 
       const provider = new JsonRpcProvider(info.rpcUrl, undefined, { staticNetwork: true });
       try {

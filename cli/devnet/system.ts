@@ -1,0 +1,452 @@
+/**
+ * The agents of `holo devnet`: ArLocal with a funded Arweave wallet, a scheduler unit (SU), an honest compute
+ * unit (CU), a watcher (when agents/watcher exists) and, in the fraud scenario, a second CU with a `fault`;
+ * each operator bonded on the StakeManager. Then the example token module is published to ArLocal and
+ * registered, and a token process spawned through the SU (a `Type: Process` item) and
+ * `ProcessRegistry.spawn`. The agents' JSON logs go to files; what matters is reported as human lines.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { Writable } from "node:stream";
+
+import type { JWKInterface } from "@dha-team/arbundles";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+import type { DevnetDeployment } from "../../deploy";
+import type { DevAccount } from "../lib/accounts";
+import { arweaveIdHex, postToScheduler, signAoItem } from "../lib/ao";
+import { CliError } from "../lib/errors";
+import { startArLocal, type RunningArLocal } from "./arlocal";
+
+/** The example process the devnet spawns, as `npm run build:processes` writes it. */
+export const TOKEN_WASM = path.resolve(__dirname, "..", "..", "build", "processes", "token.wasm");
+
+/** The agents' directory: the watcher is wired when it exists. */
+const WATCHER_MAIN = path.resolve(__dirname, "..", "..", "agents", "watcher", "main");
+
+export type Scenario = "honest" | "fraud";
+
+/** Who plays which role (development accounts). */
+export interface Roles {
+  owner: DevAccount;
+  su: DevAccount;
+  cu: DevAccount;
+  watcher: DevAccount;
+  liar: DevAccount;
+}
+
+export interface SystemOptions {
+  hre: HardhatRuntimeEnvironment;
+  rpcUrl: string;
+  chainId: number;
+  deployment: DevnetDeployment;
+  roles: Roles;
+  /** Where ArLocal's data, the wallet, the stores and the logs go. */
+  dataDir: string;
+  arlocalPort: number;
+  host: string;
+  scenario: Scenario;
+  /** The CU's batching: one commitment of `commitEverySlots` slots, or what is pending after `commitEveryMs`. */
+  commitEverySlots: number;
+  commitEveryMs: string;
+  pollMs: number;
+  wasm: string;
+  /** A human progress line (stderr). */
+  progress: (line: string) => void;
+  /** A live event line (stderr), from the agents' logs. */
+  event: (line: string) => void;
+}
+
+/** A running CU, as startCompute returns it (the parts used here). */
+interface ComputeHandle {
+  url: string;
+  cu: { state(process: string): { slot: bigint; stateHash: string } };
+  stop(): Promise<void>;
+}
+
+/** What the watcher module exports (agents/watcher/main.ts), as far as the devnet uses it. */
+interface WatcherModule {
+  startWatcher(
+    config: unknown,
+    logger: unknown,
+    deps?: unknown,
+  ): Promise<{ url: string; stop(): Promise<void> }>;
+}
+interface WatcherConfigModule {
+  WatcherSettings: import("zod").ZodObject<import("zod").ZodRawShape>;
+}
+
+export interface AgentsInfo {
+  gatewayUrl: string;
+  arweaveWallet: string;
+  arweaveAddress: string;
+  logsDir: string;
+  su: { url: string; address: string; log: string };
+  cus: { name: string; url: string; address: string; fault: unknown; log: string }[];
+  watcher: { url: string; address: string; log: string } | null;
+  /** Why there is no watcher, when there is none. */
+  watcherMissing: string | null;
+  module: { moduleId: string; arweaveItemId: string; wasm: string };
+  process: { id: string; target: string; arweaveItemId: string; owner: string };
+}
+
+export interface RunningSystem {
+  info: AgentsInfo;
+  jwk: JWKInterface;
+  cus: { name: string; address: string; honest: boolean; handle: ComputeHandle }[];
+  /** Sends a token message to the process; its slot. */
+  send(tags: { name: string; value: string }[], data?: string): Promise<{ id: string; slot: number }>;
+  stop(): Promise<void>;
+}
+
+/** A stream writing JSON log lines to `file` and handing each parsed line to `onLine`. */
+function teeLog(
+  file: string,
+  onLine: (line: Record<string, unknown>) => void,
+): Writable & { closeFile(): void } {
+  const fd = fs.openSync(file, "a");
+  let pending = "";
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      const text = chunk.toString();
+      fs.writeSync(fd, text);
+      pending += text;
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        if (line.trim() === "") continue;
+        try {
+          onLine(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          // not JSON: kept in the file only
+        }
+      }
+      callback();
+    },
+  }) as Writable & { closeFile(): void };
+  stream.closeFile = () => {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed
+    }
+  };
+  return stream;
+}
+
+const short = (hex: string): string => (hex.length > 14 ? `${hex.slice(0, 10)}…${hex.slice(-4)}` : hex);
+
+/** Whether this checkout's compute unit supports the `fault` setting (the fraud scenario's liar). */
+export async function computeSupportsFault(): Promise<boolean> {
+  const { ComputeSettings } = await import("../../agents/compute/config");
+  return "fault" in ComputeSettings.shape;
+}
+
+/** Whether agents/watcher is present. */
+export function watcherAvailable(): boolean {
+  return ["main.ts", "main.js"].some((f) => fs.existsSync(path.join(path.dirname(WATCHER_MAIN), f)));
+}
+
+/**
+ * Starts ArLocal and the agents, bonds their operators, publishes and registers the token module and spawns a
+ * token process. Everything started is stopped if a later step fails.
+ */
+export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch {
+        // best effort: the rest still stops
+      }
+    }
+  };
+  try {
+    return await start(o, stops, stopAll);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function start(
+  o: SystemOptions,
+  stops: (() => Promise<void> | void)[],
+  stopAll: () => Promise<void>,
+): Promise<RunningSystem> {
+  if (!fs.existsSync(o.wasm)) {
+    throw new CliError(
+      `the example token module ${o.wasm} is missing: run \`npm run build:processes\` first (or give --no-agents)`,
+      { code: "E_INPUT", exitCode: 2 },
+    );
+  }
+  const { ArweaveClient, WalletFunding } = await import("../../agents/common/arweave");
+  const { createLogger } = await import("../../agents/common/log");
+  const { loadConfig } = await import("../../agents/common/config");
+  const { SchedulerSettings } = await import("../../agents/scheduler/config");
+  const { startScheduler } = await import("../../agents/scheduler/main");
+  const { ComputeSettings } = await import("../../agents/compute/config");
+  const { startCompute } = await import("../../agents/compute/main");
+  const { loadModule, MODULE_DEFAULTS, moduleTags } = await import("../commands/module");
+
+  const logsDir = path.join(o.dataDir, "logs");
+  fs.mkdirSync(logsDir, { recursive: true });
+  const silent = createLogger({ agent: "devnet", level: "silent" });
+
+  // 1. ArLocal and the Arweave wallet (SU bundles, module and process items, messages).
+  o.progress("Starting ArLocal…");
+  const arlocal: RunningArLocal = await startArLocal(o.arlocalPort, path.join(o.dataDir, "arlocal"));
+  stops.push(() => arlocal.stop());
+  const jwk = (await (await import("arweave")).default.init({}).wallets.generate()) as JWKInterface;
+  const walletFile = path.join(o.dataDir, "arweave-wallet.json");
+  fs.writeFileSync(walletFile, JSON.stringify(jwk), { mode: 0o600 });
+  const gateway = new ArweaveClient({ url: arlocal.url, wallet: jwk, local: true, logger: silent });
+  const arweaveAddress = await new WalletFunding(gateway).fund(jwk, 10n ** 15n);
+  o.progress(`ArLocal ${arlocal.url}: wallet ${arweaveAddress} funded with test AR`);
+
+  // 2. Bond the operators.
+  const { stakeToken, stakeManager, processRegistry, resultRegistry } = o.deployment.contracts;
+  const minScheduler = await processRegistry.minSchedulerStake();
+  const commitmentStake = await resultRegistry.commitmentStake();
+  const ONE = 10n ** 18n;
+  const bondOf = (role: "su" | "cu" | "watcher" | "liar") =>
+    role === "su" ? minScheduler : 10n * (commitmentStake > 0n ? commitmentStake : ONE);
+  const roles: ("su" | "cu" | "watcher" | "liar")[] =
+    o.scenario === "fraud" ? ["su", "cu", "watcher", "liar"] : ["su", "cu", "watcher"];
+  for (const role of roles) {
+    const account = o.roles[role];
+    const signer = await o.hre.ethers.getSigner(account.address);
+    const amount = bondOf(role);
+    await (await stakeToken.connect(signer).approve(await stakeManager.getAddress(), amount)).wait();
+    await (await stakeManager.connect(signer).bond(amount)).wait();
+    o.progress(
+      `Bonded ${amount / ONE} HOLO-DEV for the ${role === "liar" ? "faulty CU" : role.toUpperCase()} ${account.address}`,
+    );
+  }
+
+  // 3. The SU.
+  const suLog = path.join(logsDir, "su.log");
+  const suStream = teeLog(suLog, (l) => {
+    if (l.event === "su.slot.assigned") {
+      o.event(
+        `scheduled   slot ${String(l.slot)} of ${short(String(l.process))}: message ${String(l.message)}`,
+      );
+    }
+  });
+  stops.push(() => suStream.closeFile());
+  const suConfig = loadConfig(SchedulerSettings, {
+    env: {},
+    flags: {
+      rpcUrl: o.rpcUrl,
+      privateKey: o.roles.su.privateKey,
+      processRegistry: await processRegistry.getAddress(),
+      chainId: String(o.chainId),
+      arweaveUrl: arlocal.url,
+      arweaveWallet: walletFile,
+      local: "true",
+      storePath: path.join(o.dataDir, "su.sqlite"),
+      host: o.host,
+      port: "0",
+      publishEvery: "500ms",
+      logLevel: "info",
+    },
+  });
+  const su = await startScheduler(suConfig, createLogger({ agent: "su", destination: suStream }));
+  stops.push(() => su.stop());
+  o.progress(`SU ${su.url} (scheduler ${o.roles.su.address}), log ${suLog}`);
+
+  // 4. The token module: published to ArLocal with AO's module tags, then registered on chain.
+  const loaded = await loadModule(o.wasm, MODULE_DEFAULTS.memoryPages);
+  const moduleItem = await signAoItem(jwk, {
+    type: "Module",
+    tags: moduleTags(loaded, MODULE_DEFAULTS),
+    data: loaded.bytes,
+  });
+  await gateway.postDataItems([moduleItem]);
+  const owner = await o.hre.ethers.getSigner(o.roles.owner.address);
+  const moduleContent = [
+    loaded.moduleRoot,
+    loaded.wasmHash,
+    arweaveIdHex(moduleItem.id),
+    MODULE_DEFAULTS.memoryPages,
+    MODULE_DEFAULTS.stepLimit,
+    MODULE_DEFAULTS.maxMessageBytes,
+  ] as const;
+  const moduleId = await processRegistry.computeModuleId(...moduleContent);
+  await (await processRegistry.connect(owner).registerModule(...moduleContent)).wait();
+  o.progress(`Module ${short(moduleId)} registered (token.wasm, Arweave item ${moduleItem.id})`);
+
+  // 5. The token process: a Process item, spawned on chain with the item's id, then posted to the SU.
+  const processItem = await signAoItem(jwk, {
+    type: "Process",
+    tags: [
+      { name: "Module", value: moduleItem.id },
+      { name: "Scheduler", value: arweaveAddress },
+      { name: "Holo-Module", value: moduleId },
+      { name: "Holo-Initial-State", value: loaded.initialStateHash },
+      { name: "Holo-Owner", value: o.roles.owner.address },
+      { name: "Name", value: "devnet-token" },
+    ],
+    data: "",
+  });
+  const spawnArgs = [
+    moduleId,
+    o.roles.su.address,
+    loaded.initialStateHash,
+    arweaveIdHex(processItem.id),
+  ] as const;
+  await (await processRegistry.connect(owner).spawn(...spawnArgs)).wait();
+  const processId = (
+    await processRegistry.computeProcessId(...spawnArgs, o.roles.owner.address)
+  ).toLowerCase();
+  const spawned = await postToScheduler(su.url, new Uint8Array(processItem.getRaw()));
+  if (spawned.process.toLowerCase() !== processId) {
+    throw new CliError(`the SU registered process ${spawned.process}, not the spawned ${processId}`);
+  }
+  const target = Buffer.from(processId.slice(2), "hex").toString("base64url");
+  o.progress(`Process ${processId} spawned (owner ${o.roles.owner.address}, slot 0 at the SU)`);
+
+  // 6. The CUs: the honest one, and in the fraud scenario a faulty one.
+  const cus: RunningSystem["cus"] = [];
+  const cuInfo: AgentsInfo["cus"] = [];
+  const startCu = async (
+    name: string,
+    account: DevAccount,
+    fault?: { kind: "state" | "result"; fromSlot: number },
+  ) => {
+    const log = path.join(logsDir, `${name}.log`);
+    let lastGameLine = "";
+    const stream = teeLog(log, (l) => {
+      if (l.msg === "commitment posted") {
+        o.event(
+          `${name.padEnd(11)} posted commitment ${short(String(l.id))} for slots ${String(l.firstSlot)}–${String(l.lastSlot)}`,
+        );
+      } else if (typeof l.event === "string" && /^game\.(move\.refused|ended|timeout)/.test(l.event)) {
+        const revert = /reverts[^:]*: (\w+)\(/.exec(String(l.err ?? ""))?.[1];
+        const line = `${name.padEnd(11)} ${l.event}${revert === undefined ? "" : `: ${revert}`}`;
+        if (line !== lastGameLine) o.event(line); // a refused move is retried every poll: said once
+        lastGameLine = line;
+      } else if (typeof l.event === "string" && /^page\./.test(l.event)) {
+        o.event(`${name.padEnd(11)} ${l.event}: ${String(l.msg ?? "")}`);
+      }
+    });
+    stops.push(() => stream.closeFile());
+    const flags: Record<string, string> = {
+      rpcUrl: o.rpcUrl,
+      privateKey: account.privateKey,
+      resultRegistry: await resultRegistry.getAddress(),
+      processRegistry: await processRegistry.getAddress(),
+      suUrl: su.url,
+      storePath: path.join(o.dataDir, `${name}.sqlite`),
+      host: o.host,
+      port: "0",
+      processes: JSON.stringify([{ id: processId, wasm: o.wasm }]),
+      commitEverySlots: String(o.commitEverySlots),
+      commitEveryMs: o.commitEveryMs,
+      pollMs: `${o.pollMs}ms`,
+      logLevel: "info",
+    };
+    if (fault !== undefined) flags.fault = JSON.stringify(fault);
+    if ("arweaveUrl" in ComputeSettings.shape) flags.arweaveUrl = arlocal.url;
+    if ("arweaveWallet" in ComputeSettings.shape) flags.arweaveWallet = walletFile;
+    if ("disputeGame" in ComputeSettings.shape)
+      flags.disputeGame = await o.deployment.contracts.disputeGame.getAddress();
+    if ("stakeManager" in ComputeSettings.shape) flags.stakeManager = await stakeManager.getAddress();
+    const config = loadConfig(ComputeSettings, { env: {}, flags });
+    const handle = (await startCompute(
+      config,
+      createLogger({ agent: name, destination: stream }),
+    )) as unknown as ComputeHandle;
+    stops.push(() => handle.stop());
+    cus.push({ name, address: account.address, honest: fault === undefined, handle });
+    cuInfo.push({ name, url: handle.url, address: account.address, fault: fault ?? null, log });
+    o.progress(
+      `${name === "cu" ? "CU" : "Faulty CU"} ${handle.url} (${account.address}${fault === undefined ? "" : `, fault ${fault.kind} from slot ${fault.fromSlot}`}), log ${log}`,
+    );
+  };
+  await startCu("cu", o.roles.cu);
+  if (o.scenario === "fraud") {
+    if (!(await computeSupportsFault())) {
+      throw new CliError(
+        "the fraud scenario needs a compute unit with the `fault` setting (agents/compute/config.ts), which this checkout does not have",
+        { code: "E_SCENARIO" },
+      );
+    }
+    await startCu("faulty-cu", o.roles.liar, { kind: "state", fromSlot: 1 });
+  }
+
+  // 7. The watcher, when agents/watcher exists.
+  let watcherInfo: AgentsInfo["watcher"] = null;
+  let watcherMissing: string | null = null;
+  if (watcherAvailable()) {
+    const log = path.join(logsDir, "watcher.log");
+    const stream = teeLog(log, (l) => {
+      if (typeof l.event === "string" && /challenge|game|move|bisect|step|resolve|mismatch/i.test(l.event)) {
+        o.event(`watcher     ${l.event}${l.msg === undefined ? "" : `: ${String(l.msg)}`}`);
+      }
+    });
+    stops.push(() => stream.closeFile());
+    const { startWatcher } = (await import(WATCHER_MAIN)) as WatcherModule;
+    const { WatcherSettings } = (await import(
+      path.join(path.dirname(WATCHER_MAIN), "config")
+    )) as WatcherConfigModule;
+    const shape: Record<string, unknown> = WatcherSettings.shape ?? {};
+    const flags: Record<string, string> = {};
+    const put = (key: string, value: string) => {
+      if (key in shape) flags[key] = value;
+    };
+    put("rpcUrl", o.rpcUrl);
+    put("privateKey", o.roles.watcher.privateKey);
+    put("resultRegistry", await resultRegistry.getAddress());
+    put("processRegistry", await processRegistry.getAddress());
+    put("disputeGame", await o.deployment.contracts.disputeGame.getAddress());
+    put("stakeManager", await stakeManager.getAddress());
+    for (const key of ["arweaveUrl", "gatewayUrl", "arweaveGateway", "gateway"]) put(key, arlocal.url);
+    put("suUrl", su.url);
+    put("processes", JSON.stringify([{ id: processId, wasm: o.wasm }]));
+    put("storePath", path.join(o.dataDir, "watcher.sqlite"));
+    put("host", o.host);
+    put("port", "0");
+    put("pollMs", `${o.pollMs}ms`);
+    put("logLevel", "info");
+    put("chainId", String(o.chainId));
+    put("confirmations", "0");
+    put("answerTime", "5s");
+    put("fromBlock", String(Math.max(0, (await o.hre.ethers.provider.getBlockNumber()) - 20)));
+    const config = loadConfig(WatcherSettings, { env: {}, flags });
+    const watcher = await startWatcher(config, createLogger({ agent: "watcher", destination: stream }));
+    stops.push(() => watcher.stop());
+    watcherInfo = { url: watcher.url, address: o.roles.watcher.address, log };
+    o.progress(`Watcher ${watcher.url} (${o.roles.watcher.address}), log ${log}`);
+  } else {
+    watcherMissing = "agents/watcher is not in this checkout";
+    o.progress(
+      "No watcher: agents/watcher is not in this checkout (nothing will challenge a wrong commitment)",
+    );
+  }
+
+  const info: AgentsInfo = {
+    gatewayUrl: arlocal.url,
+    arweaveWallet: walletFile,
+    arweaveAddress,
+    logsDir,
+    su: { url: su.url, address: o.roles.su.address, log: suLog },
+    cus: cuInfo,
+    watcher: watcherInfo,
+    watcherMissing,
+    module: { moduleId, arweaveItemId: moduleItem.id, wasm: o.wasm },
+    process: { id: processId, target, arweaveItemId: processItem.id, owner: o.roles.owner.address },
+  };
+  return {
+    info,
+    jwk,
+    cus,
+    async send(tags, data = "") {
+      const item = await signAoItem(jwk, { type: "Message", target, tags, data });
+      const r = await postToScheduler(su.url, new Uint8Array(item.getRaw()));
+      return { id: item.id, slot: r.slot };
+    },
+    stop: stopAll,
+  };
+}

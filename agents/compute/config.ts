@@ -79,6 +79,11 @@ export const ComputeSettings = z
       .describe(
         "The DisputeGame contract: with stakeManager, the CU defends its commitments in games (unset: no defence)",
       ),
+    answerTime: duration()
+      .prefault("60s")
+      .describe(
+        "The expected time to compute and send one game move; a game clock below twice it pages (with disputeGame)",
+      ),
     stakeManager: address()
       .optional()
       .describe("The StakeManager contract (game payouts are claimed from it; with disputeGame)"),

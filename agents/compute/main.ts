@@ -134,6 +134,7 @@ export async function startCompute(
             resultRegistry: config.resultRegistry,
             stakeManager: config.stakeManager,
             traceFor: (c) => cu.gameTrace(c),
+            marginSec: config.answerTime / 1000,
             logger,
             metrics,
           })

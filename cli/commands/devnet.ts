@@ -554,9 +554,7 @@ export function banner(info: DevnetInfo): string {
           `  ${(cu.fault === null ? "CU" : "faulty CU").padEnd(10)} ${cu.url}  ${cu.address}` +
           (cu.fault === null ? "" : `  (fault ${JSON.stringify(cu.fault)})`),
       ),
-      a.watcher === null
-        ? `  watcher    none: ${a.watcherMissing ?? "not started"}`
-        : `  watcher    ${a.watcher.url}  ${a.watcher.address}`,
+      `  watcher    ${a.watcher.url}  ${a.watcher.address}`,
       `  module     ${a.module.moduleId}  (Arweave item ${a.module.arweaveItemId})`,
       `  process    ${a.process.id}`,
       `             AO target ${a.process.target}, owner ${a.process.owner}`,

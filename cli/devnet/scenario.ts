@@ -280,7 +280,6 @@ export interface ScenarioSummary {
   /** Chain time the devnet added (evm_increaseTime) to pass challenge windows and grace periods. */
   timeAdvancedSec: number;
   wallSec: number;
-  watcher: boolean;
 }
 
 export interface OnceOptions {
@@ -354,11 +353,6 @@ export async function runOnce(o: OnceOptions): Promise<ScenarioSummary> {
   );
   if (ok && o.scenario === "fraud") {
     ok = await waitFor("the faulty CU's commitment", () => covered(liars) >= 0);
-    if (ok && system.info.watcher === null) {
-      reason ??=
-        "no watcher: agents/watcher is not in this checkout, so the wrong commitment cannot be challenged";
-      ok = false;
-    }
     if (ok)
       ok = await waitFor("the watcher's challenge of the wrong commitment", () => monitor.games.size > 0);
     // Games are played in real time. A proven start step waits out its grace, which the devnet skips; and a
@@ -474,7 +468,6 @@ export async function runOnce(o: OnceOptions): Promise<ScenarioSummary> {
         : Math.round((Math.max(...closed) - Math.min(...opened)) / 100) / 10,
     timeAdvancedSec: advanced,
     wallSec: Math.round((Date.now() - o.startedAtMs) / 100) / 10,
-    watcher: system.info.watcher !== null,
   };
   if (reason === null) {
     if (summary.finalized < slots) reason = `only ${summary.finalized} of ${slots} slots finalized`;

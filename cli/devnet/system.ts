@@ -1,6 +1,6 @@
 /**
  * The agents of `holo devnet`: ArLocal with a funded Arweave wallet, a scheduler unit (SU), an honest compute
- * unit (CU), a watcher (when agents/watcher exists) and, in the fraud scenario, a second CU with a `fault`;
+ * unit (CU), a watcher and, in the fraud scenario, a second CU with a `fault`;
  * each operator bonded on the StakeManager. Then the example token module is published to ArLocal and
  * registered, and a token process spawned through the SU (a `Type: Process` item) and
  * `ProcessRegistry.spawn`. The agents' JSON logs go to files; what matters is reported as human lines.
@@ -20,9 +20,6 @@ import { startArLocal, type RunningArLocal } from "./arlocal";
 
 /** The example process the devnet spawns, as `npm run build:processes` writes it. */
 export const TOKEN_WASM = path.resolve(__dirname, "..", "..", "build", "processes", "token.wasm");
-
-/** The agents' directory: the watcher is wired when it exists. */
-const WATCHER_MAIN = path.resolve(__dirname, "..", "..", "agents", "watcher", "main");
 
 export type Scenario = "honest" | "fraud";
 
@@ -57,24 +54,8 @@ export interface SystemOptions {
   event: (line: string) => void;
 }
 
-/** A running CU, as startCompute returns it (the parts used here). */
-interface ComputeHandle {
-  url: string;
-  cu: { state(process: string): { slot: bigint; stateHash: string } };
-  stop(): Promise<void>;
-}
-
-/** What the watcher module exports (agents/watcher/main.ts), as far as the devnet uses it. */
-interface WatcherModule {
-  startWatcher(
-    config: unknown,
-    logger: unknown,
-    deps?: unknown,
-  ): Promise<{ url: string; stop(): Promise<void> }>;
-}
-interface WatcherConfigModule {
-  WatcherSettings: import("zod").ZodObject<import("zod").ZodRawShape>;
-}
+/** A running CU (agents/compute/main.ts). */
+type ComputeHandle = import("../../agents/compute/main").RunningCompute;
 
 export interface AgentsInfo {
   gatewayUrl: string;
@@ -83,9 +64,7 @@ export interface AgentsInfo {
   logsDir: string;
   su: { url: string; address: string; log: string };
   cus: { name: string; url: string; address: string; fault: unknown; log: string }[];
-  watcher: { url: string; address: string; log: string } | null;
-  /** Why there is no watcher, when there is none. */
-  watcherMissing: string | null;
+  watcher: { url: string; address: string; log: string };
   module: { moduleId: string; arweaveItemId: string; wasm: string };
   process: { id: string; target: string; arweaveItemId: string; owner: string };
 }
@@ -136,17 +115,6 @@ function teeLog(
 
 const short = (hex: string): string => (hex.length > 14 ? `${hex.slice(0, 10)}…${hex.slice(-4)}` : hex);
 
-/** Whether this checkout's compute unit supports the `fault` setting (the fraud scenario's liar). */
-export async function computeSupportsFault(): Promise<boolean> {
-  const { ComputeSettings } = await import("../../agents/compute/config");
-  return "fault" in ComputeSettings.shape;
-}
-
-/** Whether agents/watcher is present. */
-export function watcherAvailable(): boolean {
-  return ["main.ts", "main.js"].some((f) => fs.existsSync(path.join(path.dirname(WATCHER_MAIN), f)));
-}
-
 /**
  * Starts ArLocal and the agents, bonds their operators, publishes and registers the token module and spawns a
  * token process. Everything started is stopped if a later step fails.
@@ -188,6 +156,8 @@ async function start(
   const { startScheduler } = await import("../../agents/scheduler/main");
   const { ComputeSettings } = await import("../../agents/compute/config");
   const { startCompute } = await import("../../agents/compute/main");
+  const { WatcherSettings } = await import("../../agents/watcher/config");
+  const { startWatcher } = await import("../../agents/watcher/main");
   const { loadModule, MODULE_DEFAULTS, moduleTags } = await import("../commands/module");
 
   const logsDir = path.join(o.dataDir, "logs");
@@ -346,18 +316,19 @@ async function start(
       commitEveryMs: o.commitEveryMs,
       pollMs: `${o.pollMs}ms`,
       logLevel: "info",
+      arweaveUrl: arlocal.url,
+      arweaveWallet: walletFile,
+      disputeGame: await o.deployment.contracts.disputeGame.getAddress(),
+      stakeManager: await stakeManager.getAddress(),
+      // The devnet's game clock is 120 s: a move is expected within seconds, not the default minute.
+      answerTime: "5s",
     };
     if (fault !== undefined) flags.fault = JSON.stringify(fault);
-    if ("arweaveUrl" in ComputeSettings.shape) flags.arweaveUrl = arlocal.url;
-    if ("arweaveWallet" in ComputeSettings.shape) flags.arweaveWallet = walletFile;
-    if ("disputeGame" in ComputeSettings.shape)
-      flags.disputeGame = await o.deployment.contracts.disputeGame.getAddress();
-    if ("stakeManager" in ComputeSettings.shape) flags.stakeManager = await stakeManager.getAddress();
     const config = loadConfig(ComputeSettings, { env: {}, flags });
-    const handle = (await startCompute(
+    const handle: ComputeHandle = await startCompute(
       config,
       createLogger({ agent: name, destination: stream }),
-    )) as unknown as ComputeHandle;
+    );
     stops.push(() => handle.stop());
     cus.push({ name, address: account.address, honest: fault === undefined, handle });
     cuInfo.push({ name, url: handle.url, address: account.address, fault: fault ?? null, log });
@@ -367,64 +338,49 @@ async function start(
   };
   await startCu("cu", o.roles.cu);
   if (o.scenario === "fraud") {
-    if (!(await computeSupportsFault())) {
-      throw new CliError(
-        "the fraud scenario needs a compute unit with the `fault` setting (agents/compute/config.ts), which this checkout does not have",
-        { code: "E_SCENARIO" },
-      );
-    }
     await startCu("faulty-cu", o.roles.liar, { kind: "state", fromSlot: 1 });
   }
 
-  // 7. The watcher, when agents/watcher exists.
-  let watcherInfo: AgentsInfo["watcher"] = null;
-  let watcherMissing: string | null = null;
-  if (watcherAvailable()) {
-    const log = path.join(logsDir, "watcher.log");
-    const stream = teeLog(log, (l) => {
-      if (typeof l.event === "string" && /challenge|game|move|bisect|step|resolve|mismatch/i.test(l.event)) {
-        o.event(`watcher     ${l.event}${l.msg === undefined ? "" : `: ${String(l.msg)}`}`);
-      }
-    });
-    stops.push(() => stream.closeFile());
-    const { startWatcher } = (await import(WATCHER_MAIN)) as WatcherModule;
-    const { WatcherSettings } = (await import(
-      path.join(path.dirname(WATCHER_MAIN), "config")
-    )) as WatcherConfigModule;
-    const shape: Record<string, unknown> = WatcherSettings.shape ?? {};
-    const flags: Record<string, string> = {};
-    const put = (key: string, value: string) => {
-      if (key in shape) flags[key] = value;
-    };
-    put("rpcUrl", o.rpcUrl);
-    put("privateKey", o.roles.watcher.privateKey);
-    put("resultRegistry", await resultRegistry.getAddress());
-    put("processRegistry", await processRegistry.getAddress());
-    put("disputeGame", await o.deployment.contracts.disputeGame.getAddress());
-    put("stakeManager", await stakeManager.getAddress());
-    for (const key of ["arweaveUrl", "gatewayUrl", "arweaveGateway", "gateway"]) put(key, arlocal.url);
-    put("suUrl", su.url);
-    put("processes", JSON.stringify([{ id: processId, wasm: o.wasm }]));
-    put("storePath", path.join(o.dataDir, "watcher.sqlite"));
-    put("host", o.host);
-    put("port", "0");
-    put("pollMs", `${o.pollMs}ms`);
-    put("logLevel", "info");
-    put("chainId", String(o.chainId));
-    put("confirmations", "0");
-    put("answerTime", "5s");
-    put("fromBlock", String(Math.max(0, (await o.hre.ethers.provider.getBlockNumber()) - 20)));
-    const config = loadConfig(WatcherSettings, { env: {}, flags });
-    const watcher = await startWatcher(config, createLogger({ agent: "watcher", destination: stream }));
-    stops.push(() => watcher.stop());
-    watcherInfo = { url: watcher.url, address: o.roles.watcher.address, log };
-    o.progress(`Watcher ${watcher.url} (${o.roles.watcher.address}), log ${log}`);
-  } else {
-    watcherMissing = "agents/watcher is not in this checkout";
-    o.progress(
-      "No watcher: agents/watcher is not in this checkout (nothing will challenge a wrong commitment)",
-    );
-  }
+  // 7. The watcher.
+  const watcherLog = path.join(logsDir, "watcher.log");
+  const watcherStream = teeLog(watcherLog, (l) => {
+    if (typeof l.event === "string" && /challenge|game|move|bisect|step|resolve|mismatch/i.test(l.event)) {
+      o.event(`watcher     ${l.event}${l.msg === undefined ? "" : `: ${String(l.msg)}`}`);
+    }
+  });
+  stops.push(() => watcherStream.closeFile());
+  const watcherConfig = loadConfig(WatcherSettings, {
+    env: {},
+    flags: {
+      rpcUrl: o.rpcUrl,
+      privateKey: o.roles.watcher.privateKey,
+      resultRegistry: await resultRegistry.getAddress(),
+      processRegistry: await processRegistry.getAddress(),
+      disputeGame: await o.deployment.contracts.disputeGame.getAddress(),
+      stakeManager: await stakeManager.getAddress(),
+      arweaveUrl: arlocal.url,
+      processes: JSON.stringify([{ id: processId, wasm: o.wasm }]),
+      storePath: path.join(o.dataDir, "watcher.sqlite"),
+      host: o.host,
+      port: "0",
+      pollMs: `${o.pollMs}ms`,
+      logLevel: "info",
+      confirmations: "0",
+      answerTime: "5s",
+      fromBlock: String(Math.max(0, (await o.hre.ethers.provider.getBlockNumber()) - 20)),
+    },
+  });
+  const watcher = await startWatcher(
+    watcherConfig,
+    createLogger({ agent: "watcher", destination: watcherStream }),
+  );
+  stops.push(() => watcher.stop());
+  const watcherInfo: AgentsInfo["watcher"] = {
+    url: watcher.url,
+    address: o.roles.watcher.address,
+    log: watcherLog,
+  };
+  o.progress(`Watcher ${watcher.url} (${o.roles.watcher.address}), log ${watcherLog}`);
 
   const info: AgentsInfo = {
     gatewayUrl: arlocal.url,
@@ -434,7 +390,6 @@ async function start(
     su: { url: su.url, address: o.roles.su.address, log: suLog },
     cus: cuInfo,
     watcher: watcherInfo,
-    watcherMissing,
     module: { moduleId, arweaveItemId: moduleItem.id, wasm: o.wasm },
     process: { id: processId, target, arweaveItemId: processItem.id, owner: o.roles.owner.address },
   };

@@ -53,6 +53,9 @@ export const ComputeSettings = z
       .prefault("10m")
       .describe("Post a commitment for the uncommitted slots once the oldest of them is this old (T)"),
     pollMs: duration().prefault("2s").describe("How often the SU's logs and the chain are polled"),
+    confirmations: nonNegativeInt()
+      .prefault(1)
+      .describe("Blocks a transaction waits for before it counts as done (0 on a devnet)"),
     logLevel: logLevel().prefault("info").describe("The lowest log level written"),
     arweaveUrl: url({ protocols: ["http", "https"] })
       .optional()

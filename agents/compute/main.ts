@@ -103,6 +103,10 @@ export async function startCompute(
       rpcUrl: config.rpcUrl,
       wallet: config.privateKey,
       db: store.db,
+      confirmations: config.confirmations,
+      // Receipts are polled as often as the log (at most every second): a commitment's receipt must not stall
+      // evaluation for a whole second on a fast chain.
+      pollMs: Math.min(config.pollMs, 1_000),
       logger,
       metrics,
     });

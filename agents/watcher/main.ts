@@ -56,6 +56,7 @@ export async function startWatcher(
       wallet: config.privateKey,
       db: store.db,
       confirmations: config.confirmations,
+      pollMs: Math.min(config.pollMs, 1_000),
       logger,
       metrics,
     });

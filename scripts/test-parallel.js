@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Runs the mocha suite (`hardhat test --no-compile`) as parallel shards, one Hardhat process each, and sums
-// their closing `N passed, N failed, N skipped` lines into one. CI machines have two cores and the suite is
-// half CPU-bound machine work (the prover fuzzers, fast mode) and half I/O-bound agent work (ArLocal, HTTP,
-// polling), so two shards that split along that line finish in roughly the time of the longer one.
+// their closing `N passed, N failed, N skipped` lines into one. CI machines have two cores; the suite is part
+// CPU-bound machine work (the prover fuzzers, fast mode), part agent work that mostly waits (ArLocal, HTTP,
+// polling, child processes starting) and part contract tests, so three shards overlap well on two cores.
 //
 //   node scripts/test-parallel.js [--jobs N] [extra hardhat test arguments, e.g. --grep foo]
 //
-// HOLO_TEST_JOBS or --jobs sets the shard count (default: 2, or 1 on a one-core machine); 1 runs the whole
-// suite in one process. Every test file is in exactly one shard (the last shard takes the unclaimed ones).
+// HOLO_TEST_JOBS or --jobs sets the shard count (default: 3, or 1 on a one-core machine; fewer jobs than
+// shards merge the trailing shards); 1 runs the whole suite in one process. Every test file is in exactly one shard (the last shard takes the unclaimed ones).
 // Contracts must already be compiled (`npm test` compiles first).
 "use strict";
 
@@ -24,6 +24,7 @@ const ROOT = path.resolve(__dirname, "..");
  */
 const SHARDS = [
   { name: "machine", prefixes: ["test/osp/", "test/machine/", "test/processes/", "test/sdk/"] },
+  { name: "agents", prefixes: ["test/agents/", "test/e2e/"] },
   { name: "system", prefixes: [] },
 ];
 
@@ -38,7 +39,7 @@ function testFiles(dir) {
 }
 
 function parseArgs(argv) {
-  let jobs = Number(process.env.HOLO_TEST_JOBS ?? (os.cpus().length > 1 ? 2 : 1));
+  let jobs = Number(process.env.HOLO_TEST_JOBS ?? (os.cpus().length > 1 ? SHARDS.length : 1));
   const rest = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--jobs") jobs = Number(argv[++i]);
@@ -56,6 +57,13 @@ function assign(files, jobs) {
   for (const f of files) {
     const i = SHARDS.findIndex((s, k) => k === SHARDS.length - 1 || s.prefixes.some((p) => f.startsWith(p)));
     shards[i].files.push(f);
+  }
+  // Fewer jobs than shards: the trailing shards run together in the last job.
+  while (shards.length > jobs) {
+    const last = shards.pop();
+    const into = shards[shards.length - 1];
+    into.name = `${into.name}+${last.name}`;
+    into.files.push(...last.files);
   }
   return shards.filter((s) => s.files.length > 0);
 }

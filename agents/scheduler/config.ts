@@ -65,6 +65,11 @@ export const SchedulerSettings = z.object({
     .describe(
       "How long a process's on-chain freeze status is trusted before it is read again (a frozen process gets no new slots)",
     ),
+  pendingCheckEvery: duration()
+    .prefault("2s")
+    .describe(
+      "How often the registry is read for Process items held pending (posted before their on-chain spawn): slot 0 is assigned once the process is spawned",
+    ),
   publishBatch: positiveInt().prefault(100).describe("The most slots put in one bundle"),
   logLevel: logLevel().prefault("info").describe("The lowest log level written"),
 });

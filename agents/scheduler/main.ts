@@ -62,6 +62,7 @@ export async function startScheduler(
   let store: Store | undefined;
   let heightTimer: NodeJS.Timeout | undefined;
   let locationTimer: NodeJS.Timeout | undefined;
+  let pendingTimer: NodeJS.Timeout | undefined;
   let app: HttpServer | undefined;
   try {
     const network = await provider.getNetwork();
@@ -103,6 +104,21 @@ export async function startScheduler(
     };
     await refreshHeight();
     heightTimer = setInterval(() => void refreshHeight(), config.publishEvery);
+    // Process items posted before their on-chain spawn get slot 0 once the registry shows the process.
+    // (one round at a time: a slow registry read does not pile rounds up)
+    let activating = false;
+    const activatePending = async () => {
+      if (activating) return;
+      activating = true;
+      try {
+        await scheduler.activatePending();
+      } catch (error) {
+        logger.warn({ event: "su.pending.retry", err: error }, "pending Process items not checked; retried");
+      } finally {
+        activating = false;
+      }
+    };
+    pendingTimer = setInterval(() => void activatePending(), config.pendingCheckEvery);
     const publisher = new Publisher({
       store,
       arweave,
@@ -143,7 +159,13 @@ export async function startScheduler(
       },
       "scheduler unit started",
     );
-    const [openStore, timer, server, locTimer] = [store, heightTimer, app, locationTimer];
+    const [openStore, timer, server, locTimer, pendTimer] = [
+      store,
+      heightTimer,
+      app,
+      locationTimer,
+      pendingTimer,
+    ];
     return {
       url,
       scheduler,
@@ -151,6 +173,7 @@ export async function startScheduler(
       async stop() {
         clearInterval(timer);
         clearInterval(locTimer);
+        clearInterval(pendTimer);
         await server.close();
         await publisher.stop();
         owned?.destroy();
@@ -160,6 +183,7 @@ export async function startScheduler(
   } catch (error) {
     clearInterval(heightTimer);
     clearInterval(locationTimer);
+    clearInterval(pendingTimer);
     await app?.close();
     store?.close();
     owned?.destroy();

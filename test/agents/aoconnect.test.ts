@@ -3,29 +3,21 @@
  * `connect({ MU_URL: <our SU>, CU_URL: <our CU>, GATEWAY_URL: <ArLocal> })` with `createDataItemSigner(jwk)`
  * spawns, messages, and reads `result`, `results` and `dryrun` of a Holoproof token process.
  *
- * What works as is, and what needs the agents to change, is asserted both ways, so that this file says
- * exactly where the SU and the CU differ from what aoconnect expects ("GAP" tests pin today's behaviour;
- * when an agent closes a gap its GAP test fails and is to be turned into a plain compatibility test):
- *
- * - spawn: aoconnect signs and posts the Process item in one call, so the item's id (which must be the
- *   on-chain `arweaveId`) is unknown until it is posted; our SU refuses a Process item not yet spawned on
- *   chain. Here an MU-shaped relay (what a Holoproof MU, or the SU itself, would do) spawns it on chain
- *   with the item's id, forwards it to the SU and answers `processId` (aoconnect returns `res.processId`
- *   when the MU gives one, else the item's id, which is not the process id here);
- * - result / results / dry-run take the process id in the form aoconnect is given: 0x hex works with the
- *   CU, the base64url target form (what `message` needs as a target) is refused by the CU; and the CU
- *   finds a message's result by its 0x id only, not by the base64url id `message` returns;
- * - a result's `Messages` are the machine's encoded message items (`{Data: 0x…}`), not AO's
- *   `{Target, Anchor, Tags, Data}` objects;
- * - dryrun posts JSON (`{Id, Target, Owner, Anchor, Data, Tags}`), our CU takes a canonical message as
- *   application/octet-stream.
+ * - spawn: aoconnect signs and posts the Process item to the SU in one call; the SU holds it pending (its id
+ *   is the on-chain `arweaveId`) and answers `processId`, the process id it will have (base64url, the AO
+ *   target form). `GET /pending/:processId` gives the spawn's arguments; once `ProcessRegistry.spawn` is
+ *   mined the SU assigns slot 0 to the Process item (on its timer, or on the next request). Messages to a
+ *   pending process are refused (`ProcessPending`).
+ * - message: the SU's answer has `id`, `timestamp`, `slot`, `processId`; `GET /:messageId?process-id=`
+ *   gives the assignment's AO tags (`Nonce`).
+ * - result / results / dryrun take the process id as base64url or 0x hex, a message id as aoconnect returns
+ *   it (base64url) or 0x hex; a result's `Messages` are AO's `{Target, Anchor, Tags, Data}` (and `Raw`).
+ * - dryrun posts JSON `{Id, Target, Owner, Anchor, Data, Tags}`; the CU builds the canonical message of the
+ *   next slot from it.
  */
-import http from "node:http";
-
 import { expect } from "chai";
 import hre from "hardhat";
 
-import { verifyDataItem } from "../../agents/common/arweave";
 import type { RunningCompute } from "../../agents/compute/main";
 import { TOKEN_WASM } from "../../cli/devnet/system";
 import { arweaveIdHex } from "../../cli/lib/ao";
@@ -46,64 +38,16 @@ const aoconnect = require("@permaweb/aoconnect") as {
   createDataItemSigner(jwk: unknown): unknown;
 };
 
-const toTarget = (hex: string) => Buffer.from(hex.slice(2), "hex").toString("base64url");
-
 describe("AO compatibility: @permaweb/aoconnect against the Holoproof SU and CU", function () {
   const env = isolateChainEnv();
   let stack: Stack;
-  let relay: http.Server;
-  let relayUrl: string;
   let moduleId: string;
   let moduleItemId: string;
   let cu: RunningCompute | undefined;
   let processHex: string;
   let processTarget: string;
   let messageId: string;
-
-  /**
-   * An MU in front of our SU: spawns a Process item on chain (owner account #0, the item's id as
-   * arweaveId) before forwarding it, and answers `processId` (the base64url target form).
-   */
-  async function startRelay(): Promise<void> {
-    relay = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        void (async () => {
-          const raw = new Uint8Array(Buffer.concat(chunks));
-          let extra: Record<string, string> = {};
-          try {
-            const item = await verifyDataItem(raw);
-            const tag = (name: string) => item.tags.find((t) => t.name === name)?.value ?? "";
-            if (tag("Type") === "Process") {
-              const owner = await hre.ethers.getSigner(tag("Holo-Owner"));
-              const args = [
-                tag("Holo-Module"),
-                stack.scheduler.address,
-                tag("Holo-Initial-State"),
-                arweaveIdHex(item.id),
-              ] as const;
-              const registry = stack.devnet.contracts.processRegistry.connect(owner);
-              await (await registry.spawn(...args)).wait();
-              extra = { processId: toTarget(await registry.computeProcessId(...args, owner.address)) };
-            }
-          } catch {
-            // not a data item: the SU says why
-          }
-          const r = await fetch(stack.su.url, {
-            method: "POST",
-            headers: { "content-type": "application/octet-stream" },
-            body: raw,
-          });
-          const body = (await r.json()) as Record<string, unknown>;
-          res.writeHead(r.status, { "content-type": "application/json" });
-          res.end(JSON.stringify({ ...body, ...(r.ok ? extra : {}) }));
-        })();
-      });
-    });
-    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
-    relayUrl = `http://127.0.0.1:${(relay.address() as { port: number }).port}`;
-  }
+  let spawnArgsOnChain: readonly [string, string, string, string];
 
   before(async function () {
     env.clear();
@@ -126,12 +70,10 @@ describe("AO compatibility: @permaweb/aoconnect against the Holoproof SU and CU"
       moduleId: string;
       arweaveItemId: string;
     });
-    await startRelay();
   });
 
   after(async function () {
     await cu?.stop();
-    relay?.close();
     await stack?.stop();
     env.restore();
   });
@@ -150,34 +92,74 @@ describe("AO compatibility: @permaweb/aoconnect against the Holoproof SU and CU"
     tags: (await processTags(moduleId, moduleItemId, stack.accounts[0].address)).tags,
   });
 
-  it("GAP spawn straight to the SU: aoconnect accepts the published module, the SU refuses the unspawned process", async function () {
-    let error: Error | undefined;
-    try {
-      await ao(stack.su.url).spawn(await spawnArgs());
-    } catch (e) {
-      error = e as Error;
-    }
-    expect(error, "spawn should have been refused").to.not.equal(undefined);
-    // aoconnect's module check (GraphQL: Data-Protocol, Type Module, Module-Format, Input/Output-Encoding)
-    // passed: the failure is the SU's answer.
-    expect(error!.message).to.not.match(/Tag '/);
-    expect(error!.message)
-      .to.match(/404/)
-      .and.to.match(/UnknownProcess/);
-  });
-
-  it("spawn: through an MU that spawns on chain first, aoconnect returns the process id (AO target form)", async function () {
-    const id = await ao(relayUrl).spawn(await spawnArgs());
+  it("spawn: aoconnect posts the Process item to the SU, which holds it pending and answers the process id", async function () {
+    const id = await ao(stack.su.url).spawn(await spawnArgs());
     expect(id).to.match(/^[A-Za-z0-9_-]{43}$/);
     processTarget = id;
     processHex = `0x${Buffer.from(id, "base64url").toString("hex")}`;
     const registry = stack.devnet.contracts.processRegistry;
-    expect(await registry.processExists(processHex)).to.equal(true);
-    expect((await registry.getProcess(processHex)).scheduler).to.equal(stack.scheduler.address);
-    const log = (await (await fetch(`${stack.su.url}/${processHex}`)).json()) as {
-      edges: { node: { assignment: { slot: number } } }[];
+    expect(await registry.processExists(processHex)).to.equal(false);
+    const held = (await (await fetch(`${stack.su.url}/pending/${processTarget}`)).json()) as {
+      status: string;
+      id: string;
+      process: string;
+      processId: string;
+      spawn: { moduleId: string; scheduler: string; initialState: string; arweaveId: string; owner: string };
     };
-    expect(log.edges.map((e) => e.node.assignment.slot)).to.deep.equal([0]);
+    expect(held).to.deep.include({ status: "pending", process: processHex, processId: processTarget });
+    expect(held.spawn).to.deep.include({
+      moduleId: moduleId.toLowerCase(),
+      scheduler: stack.scheduler.address,
+      arweaveId: arweaveIdHex(held.id),
+      owner: stack.accounts[0].address,
+    });
+    // the process id is the registry's, for these arguments
+    const { spawn } = held;
+    const args = [spawn.moduleId, spawn.scheduler, spawn.initialState, spawn.arweaveId] as const;
+    expect((await registry.computeProcessId(...args, spawn.owner)).toLowerCase()).to.equal(processHex);
+    spawnArgsOnChain = args;
+    // the SU's root lists it as pending, not as a scheduled process
+    const root = (await (await fetch(stack.su.url)).json()) as { Pending: string[]; Processes: string[] };
+    expect(root.Pending).to.deep.equal([processHex]);
+    expect(root.Processes).to.not.include(processHex);
+  });
+
+  it("message: a message to a process not spawned on chain yet is refused (ProcessPending), nothing stored", async function () {
+    let error: Error | undefined;
+    try {
+      await ao(stack.su.url).message({ process: processTarget, signer: signer(), tags: [], data: "early" });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message)
+      .to.match(/409/)
+      .and.to.match(/ProcessPending/);
+    const log = await fetch(`${stack.su.url}/${processHex}`);
+    expect(log.status).to.equal(409);
+    expect(((await log.json()) as { error: string }).error).to.equal("ProcessPending");
+  });
+
+  it("spawn: once ProcessRegistry.spawn is mined, the SU assigns slot 0 to the held Process item", async function () {
+    const owner = await hre.ethers.getSigner(stack.accounts[0].address);
+    const registry = stack.devnet.contracts.processRegistry.connect(owner);
+    await (await registry.spawn(...spawnArgsOnChain)).wait();
+    expect((await registry.getProcess(processHex)).scheduler).to.equal(stack.scheduler.address);
+    // the SU's timer (pendingCheckEvery) registers it without any request naming the process
+    await eventually("the SU to register the spawned process", async () => {
+      const root = (await (await fetch(stack.su.url)).json()) as { Pending: string[]; Processes: string[] };
+      return root.Processes.includes(processHex) && root.Pending.length === 0 ? true : undefined;
+    });
+    const log = (await (await fetch(`${stack.su.url}/${processTarget}`)).json()) as {
+      edges: { node: { message: { type: string }; assignment: { slot: number } } }[];
+    };
+    expect(log.edges.map((e) => [e.node.assignment.slot, e.node.message.type])).to.deep.equal([
+      [0, "Process"],
+    ]);
+    const done = (await (await fetch(`${stack.su.url}/pending/${processHex}`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(done).to.deep.include({ status: "spawned", process: processHex, processId: processTarget });
     cu = await startCu(stack, processHex);
   });
 
@@ -189,52 +171,146 @@ describe("AO compatibility: @permaweb/aoconnect against the Holoproof SU and CU"
       data: "",
     });
     expect(messageId).to.match(/^[A-Za-z0-9_-]{43}$/);
-    const entry = (await (await fetch(`${stack.su.url}/${messageId}?process-id=${processHex}`)).json()) as {
-      assignment: { slot: number; process: string };
+    const entry = (await (
+      await fetch(`${stack.su.url}/${messageId}?process-id=${processTarget}`)
+    ).json()) as {
+      assignment: { slot: number; process: string; tags: { name: string; value: string }[] };
     };
     expect(entry.assignment).to.deep.include({ slot: 1, process: processHex });
+    expect(entry.assignment.tags).to.deep.include({ name: "Nonce", value: "1" });
+    expect(entry.assignment.tags).to.deep.include({ name: "Process", value: processTarget });
+    // the 0x form of the message id finds it too
+    const byHex = await fetch(`${stack.su.url}/${arweaveIdHex(messageId)}?process-id=${processHex}`);
+    expect(((await byHex.json()) as { assignment: { slot: number } }).assignment.slot).to.equal(1);
   });
 
-  it("result: the CU's result of the message, read by aoconnect with the 0x process and message ids", async function () {
+  it("result: aoconnect reads the CU's result with the ids it returned (base64url), decoded AO messages", async function () {
     const r = await eventually("the CU's result", async () => {
-      const x = await ao(stack.su.url).result({ process: processHex, message: arweaveIdHex(messageId) });
+      const x = await ao(stack.su.url).result({ process: processTarget, message: messageId });
       return x.error === undefined ? x : undefined;
     });
     expect(r.Slot).to.equal(1);
     expect(r.Error).to.equal(undefined);
-    expect(r.Messages).to.be.an("array").with.lengthOf(1); // the Balance reply
     expect(r.ResultHash).to.match(/^0x[0-9a-f]{64}$/);
+    const [reply] = r.Messages as {
+      Target: string;
+      Anchor: string;
+      Tags: { name: string; value: string }[];
+      Data: string;
+      Raw: string;
+    }[];
+    expect(r.Messages).to.have.lengthOf(1);
+    expect(reply.Target).to.equal(stack.arweaveAddress); // the reply goes to the sender
+    expect(reply.Anchor).to.equal("");
+    // the Process item's signer (the JWK) holds the initial supply
+    expect(reply.Tags).to.deep.include({ name: "Balance", value: "10000000000000000" });
+    expect(reply.Tags).to.deep.include({ name: "Account", value: stack.arweaveAddress });
+    expect(reply.Data).to.equal("10000000000000000");
+    expect(reply.Raw).to.match(/^0x[0-9a-f]+$/);
+    // the same result with the 0x forms of both ids
+    const hex = await ao(stack.su.url).result({ process: processHex, message: arweaveIdHex(messageId) });
+    expect(hex).to.deep.equal(r);
   });
 
-  it("GAP result with the ids aoconnect returns (base64url): the CU refuses the process id, does not find the message", async function () {
-    const byTarget = await ao(stack.su.url).result({
+  it("result: malformed and unknown ids are named errors", async function () {
+    const badProcess = await ao(stack.su.url).result({ process: processTarget.slice(1), message: messageId });
+    expect(badProcess).to.deep.include({ error: "ValidationError", field: "query.process-id" });
+    const badMessage = await ao(stack.su.url).result({ process: processTarget, message: "not-an-id" });
+    expect(badMessage).to.deep.include({ error: "ValidationError", field: "params.messageId" });
+    // 43 characters whose last one carries bits beyond 32 bytes: not canonical base64url
+    const nonCanonical = messageId.slice(0, 42) + (messageId[42] === "B" ? "C" : "B");
+    const r = await ao(stack.su.url).result({ process: processTarget, message: nonCanonical });
+    expect(r).to.deep.include({ error: "ValidationError", field: "params.messageId" });
+    const unknown = await ao(stack.su.url).result({ process: processTarget, message: "A".repeat(43) });
+    expect(unknown).to.deep.include({ error: "UnknownMessage" });
+  });
+
+  it("results: aoconnect pages the CU's results of the process in slot order (either id form)", async function () {
+    for (const process of [processTarget, processHex]) {
+      const r = await ao(stack.su.url).results({ process, limit: 10 });
+      expect(r.edges.map((e) => e.cursor)).to.deep.equal(["0", "1"]);
+      expect(r.edges[1].node).to.have.property("Messages").that.is.an("array").with.lengthOf(1);
+    }
+    const state = (await (await fetch(`${cu!.url}/state/${processTarget}`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(state).to.deep.include({ process: processHex, slot: 1 });
+  });
+
+  it("dryrun: aoconnect posts JSON, the CU evaluates it as the next message without storing it", async function () {
+    const info = await ao(stack.su.url).dryrun({
       process: processTarget,
-      message: arweaveIdHex(messageId),
-    });
-    expect(byTarget).to.deep.include({ error: "ValidationError" });
-    const byItemId = await ao(stack.su.url).result({ process: processHex, message: messageId });
-    expect(byItemId).to.deep.include({ error: "UnknownMessage" });
-  });
-
-  it("GAP result messages: the CU gives each outgoing message as encoded bytes, AO as {Target, Tags, Data}", async function () {
-    const r = await ao(stack.su.url).result({ process: processHex, message: arweaveIdHex(messageId) });
-    const [reply] = r.Messages as Record<string, unknown>[];
-    expect(Object.keys(reply)).to.deep.equal(["Data"]);
-    expect(reply.Data).to.match(/^0x[0-9a-f]+$/);
-  });
-
-  it("results: aoconnect pages the CU's results of the process in slot order", async function () {
-    const r = await ao(stack.su.url).results({ process: processHex, limit: 10 });
-    expect(r.edges.map((e) => e.cursor)).to.deep.equal(["0", "1"]);
-    expect(r.edges[1].node).to.have.property("Messages").that.is.an("array");
-  });
-
-  it("GAP dryrun: aoconnect posts JSON, the CU takes a canonical message (application/octet-stream)", async function () {
-    const r = await ao(stack.su.url).dryrun({
-      process: processHex,
       tags: [{ name: "Action", value: "Info" }],
       data: "",
     });
-    expect(r).to.deep.include({ error: "UnsupportedMediaType" });
+    expect(info.Error).to.equal(undefined);
+    const [reply] = info.Messages as { Target: string; Tags: { name: string; value: string }[] }[];
+    expect(reply.Tags).to.deep.include({ name: "Ticker", value: "PNTS" });
+    expect(reply.Tags.map((t) => t.name)).to.include.members(["Name", "Ticker", "Denomination"]);
+    // aoconnect's placeholder Owner ("1234") is the zero sender
+    expect(reply.Target).to.equal(`0x${"0".repeat(40)}`);
+    // with an Owner (an Ethereum address), the balance is read for that sender
+    const owner = stack.accounts[0].address;
+    const bal = await ao(stack.su.url).dryrun({
+      process: processHex,
+      Owner: owner,
+      tags: [{ name: "Action", value: "Balance" }],
+    });
+    const [b] = bal.Messages as { Target: string; Tags: { name: string; value: string }[] }[];
+    expect(b.Target).to.equal(owner.toLowerCase());
+    expect(b.Tags).to.deep.include({ name: "Account", value: owner.toLowerCase() });
+    // nothing was stored: the CU is still at slot 1
+    const state = (await (await fetch(`${cu!.url}/state/${processHex}`)).json()) as { slot: number };
+    expect(state.slot).to.equal(1);
+  });
+
+  it("dryrun: JSON without required fields or for another process is refused with a named 400", async function () {
+    const post = async (body: unknown, process = processTarget) => {
+      const r = await fetch(`${cu!.url}/dry-run?process-id=${process}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: r.status, body: (await r.json()) as { error: string; field?: string } };
+    };
+    const full = { Id: "1234", Target: processTarget, Owner: "1234", Data: "", Tags: [] };
+    const without = (key: string) => Object.fromEntries(Object.entries(full).filter(([k]) => k !== key));
+    const noTags = without("Tags");
+    expect(await post(noTags)).to.deep.include({ status: 400 });
+    expect((await post(noTags)).body).to.deep.include({ error: "MalformedDryRun", field: "body.Tags" });
+    const noTarget = without("Target");
+    expect((await post(noTarget)).body).to.deep.include({ error: "MalformedDryRun", field: "body.Target" });
+    expect((await post({ ...full, Tags: [{ name: "Action" }] })).body).to.deep.include({
+      error: "MalformedDryRun",
+    });
+    expect((await post(null)).body.error).to.equal("MalformedDryRun");
+    const other = `0x${"11".repeat(32)}`;
+    expect(await post({ ...full, Target: other })).to.deep.include({ status: 400 });
+    expect((await post({ ...full, Target: other })).body).to.deep.include({ error: "TargetMismatch" });
+    const bad = await post(full, processTarget.slice(2));
+    expect(bad.body).to.deep.include({ error: "ValidationError", field: "query.process-id" });
+  });
+
+  it("spawn: a Process item with bad Holo tags is refused by the SU (MalformedDataItem), nothing held", async function () {
+    const args = await spawnArgs();
+    let error: Error | undefined;
+    try {
+      await ao(stack.su.url).spawn({
+        ...args,
+        tags: args.tags.map((t) => (t.name === "Holo-Owner" ? { ...t, value: "nobody" } : t)),
+      });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message)
+      .to.match(/400/)
+      .and.to.match(/MalformedDataItem/)
+      .and.to.match(/Holo-Owner/);
+    const root = (await (await fetch(stack.su.url)).json()) as { Pending: string[] };
+    expect(root.Pending).to.deep.equal([]);
+    const malformed = await fetch(`${stack.su.url}/pending/not-a-process`);
+    expect(malformed.status).to.equal(400);
+    expect(((await malformed.json()) as { error: string }).error).to.equal("MalformedId");
   });
 });

@@ -1,8 +1,13 @@
 /**
  * The scheduler's HTTP API, in AO's SU shape (docs/agents.md §6):
  *
- * - `POST /` — body: a signed ANS-104 data item (`application/octet-stream`) → `{id, timestamp, slot, process, assignment}`
- * - `GET /` — `{Unit: "Scheduler", Address, Timestamp, Processes}`
+ * - `POST /` — body: a signed ANS-104 data item (`application/octet-stream`) → `{id, timestamp, slot, process,
+ *   processId, assignment}` (`process` 0x hex, `processId` its base64url AO target form, what aoconnect's
+ *   `spawn` returns); a Process item not spawned on chain yet → 202 `{id, timestamp, process, processId,
+ *   pending: true, spawn: {moduleId, scheduler, initialState, arweaveId, owner}}`
+ * - `GET /` — `{Unit: "Scheduler", Address, Timestamp, Processes, Pending}`
+ * - `GET /pending/:processId` — a held Process item's spawn arguments (`status: "pending"`), or
+ *   `status: "spawned"` once slot 0 is assigned
  * - `GET /timestamp` — `{timestamp, block_height}`
  * - `GET /:processId?from=&to=&limit=` — the ordered log: `{page_info: {has_next_page}, edges: [{cursor, node: {message, assignment}}]}`
  * - `GET /:messageId?process-id=` — one message with its assignment
@@ -13,7 +18,14 @@ import { HttpError, createHttpServer, validate, type HttpServer } from "../../co
 import type { Logger } from "../../common/log";
 import type { AgentMetrics } from "../../common/metrics";
 import { SchedulerError } from "../domain/errors";
-import type { LogEntry, Scheduler, SignedAssignment } from "../domain/scheduler";
+import {
+  parseProcessId,
+  processTarget,
+  type LogEntry,
+  type PendingSpawn,
+  type Scheduler,
+  type SignedAssignment,
+} from "../domain/scheduler";
 
 export interface SchedulerApiOptions {
   scheduler: Scheduler;
@@ -38,6 +50,32 @@ export function assignmentJson(a: SignedAssignment) {
     hash: a.hash,
     signature: a.signature,
     scheduler: a.scheduler,
+    // AO's assignment tags (aoconnect's `message({returnAssignmentSlot})` reads Nonce)
+    tags: [
+      { name: "Process", value: processTarget(a.process) },
+      { name: "Nonce", value: String(a.slot) },
+      { name: "Epoch", value: "0" },
+      { name: "Timestamp", value: String(a.timestamp) },
+      { name: "Block-Height", value: String(a.blockHeight) },
+      { name: "Message", value: Buffer.from(a.messageId.slice(2), "hex").toString("base64url") },
+    ],
+  };
+}
+
+function pendingJson(p: PendingSpawn) {
+  return {
+    id: p.id,
+    timestamp: p.timestamp,
+    process: p.process,
+    processId: processTarget(p.process),
+    pending: true,
+    spawn: {
+      moduleId: p.moduleId,
+      scheduler: p.scheduler,
+      initialState: p.initialState,
+      arweaveId: p.arweaveId,
+      owner: p.owner,
+    },
   };
 }
 
@@ -74,7 +112,7 @@ export function createSchedulerApi(options: SchedulerApiOptions): HttpServer {
     bodyLimit: options.bodyLimit,
   });
 
-  app.post("/", async (request) => {
+  app.post("/", async (request, reply) => {
     const body = request.body;
     if (!Buffer.isBuffer(body)) {
       throw new HttpError(
@@ -85,12 +123,17 @@ export function createSchedulerApi(options: SchedulerApiOptions): HttpServer {
       );
     }
     try {
-      const r = await scheduler.accept(new Uint8Array(body));
+      const r = await scheduler.submit(new Uint8Array(body));
+      if (r.pending) {
+        reply.code(202);
+        return pendingJson(r);
+      }
       return {
         id: r.id,
         timestamp: r.timestamp,
         slot: r.slot,
         process: r.process,
+        processId: processTarget(r.process),
         assignment: assignmentJson(r.assignment),
       };
     } catch (error) {
@@ -110,7 +153,34 @@ export function createSchedulerApi(options: SchedulerApiOptions): HttpServer {
     Scheduler: scheduler.address,
     Timestamp: now(),
     Processes: scheduler.processes(),
+    Pending: scheduler.pendingProcesses(),
   }));
+
+  app.get("/pending/:id", async (request) => {
+    const { id } = request.params as { id: string };
+    const p = parseProcessId(id);
+    if (p === undefined) {
+      throw new HttpError(
+        400,
+        "MalformedId",
+        "a process id is 0x and 64 hex digits, or the 43 base64url characters of its 32 bytes",
+        "params.id",
+      );
+    }
+    await scheduler.activatePending(p);
+    const held = scheduler.pendingSpawn(p);
+    if (held !== undefined) return { status: "pending", ...pendingJson(held) };
+    if (scheduler.knows(p)) {
+      const first = scheduler.log(p, { from: 0, to: 0, limit: 1 }).entries[0];
+      return { status: "spawned", process: p, processId: processTarget(p), id: first?.message.id ?? null };
+    }
+    throw new HttpError(
+      404,
+      "UnknownProcess",
+      `no Process item of ${p} is held or scheduled here`,
+      "params.id",
+    );
+  });
 
   app.get("/timestamp", async () => ({ timestamp: now(), block_height: scheduler.blockHeight }));
 
@@ -119,6 +189,8 @@ export function createSchedulerApi(options: SchedulerApiOptions): HttpServer {
     const query = validate(LogQuery, request.query, "query");
     try {
       if (query["process-id"] !== undefined) return entryJson(scheduler.message(id, query["process-id"]));
+      const p = parseProcessId(id);
+      if (p !== undefined && scheduler.pendingSpawn(p) !== undefined) await scheduler.activatePending(p);
       const page = scheduler.log(id, { from: query.from, to: query.to, limit: query.limit });
       return {
         page_info: { has_next_page: page.hasNextPage },

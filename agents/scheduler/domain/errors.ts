@@ -8,7 +8,10 @@ export type SchedulerErrorName =
   | "MessageTooLarge"
   | "BadRange"
   | "NotFound"
-  | "ProcessFrozen";
+  | "ProcessFrozen"
+  | "ProcessPending"
+  | "TooManyPending"
+  | "MalformedId";
 
 const STATUS: Record<SchedulerErrorName, number> = {
   MalformedDataItem: 400,
@@ -19,6 +22,9 @@ const STATUS: Record<SchedulerErrorName, number> = {
   BadRange: 400,
   NotFound: 404,
   ProcessFrozen: 409,
+  ProcessPending: 409,
+  TooManyPending: 503,
+  MalformedId: 400,
 };
 
 /** Bad input refused by the scheduler; nothing was stored. `field` names the offending part. */

@@ -9,6 +9,12 @@
  * `ProcessRegistry.computeProcessId` does (an item cannot name its own id in a tag, so a `Holo-Process` tag
  * could not be bound to the item). Such a Process item is assigned the next slot like a message (slot 0 when
  * it registers the process).
+ *
+ * A well-formed Process item whose process is not in the registry yet (aoconnect's `spawn` signs and posts the
+ * item in one call, so its id — the on-chain `arweaveId` — is known only once it is posted) is held *pending*:
+ * stored durably (`pending_processes`) and answered with the process id it will have. Slot 0 is assigned to it
+ * once the registry shows the process (`activatePending`: on a timer, and before a request needs the process).
+ * Messages to a pending process are refused with `ProcessPending` (nothing is queued).
  */
 import { createHash } from "node:crypto";
 
@@ -89,6 +95,7 @@ export interface SignedAssignment extends Assignment {
 }
 
 export interface AcceptResult {
+  pending: false;
   /** The data item id (base64url). */
   id: string;
   timestamp: number;
@@ -97,6 +104,24 @@ export interface AcceptResult {
   assignment: SignedAssignment;
   /** False when the item had been assigned before (the earlier assignment is returned). */
   created: boolean;
+}
+
+/** A Process item held until its process is spawned on chain (`ProcessRegistry.spawn` with these values). */
+export interface PendingSpawn {
+  pending: true;
+  /** The Process item's id (base64url). */
+  id: string;
+  /** The process id it will have on chain (0x hex). */
+  process: string;
+  /** When the item was first received (ms since the epoch). */
+  timestamp: number;
+  /** The item's id as bytes32: the `arweaveId` to spawn with. */
+  arweaveId: string;
+  moduleId: string;
+  initialState: string;
+  owner: string;
+  /** This scheduler's address: the `scheduler` to spawn with. */
+  scheduler: string;
 }
 
 export interface LogEntry {
@@ -138,6 +163,18 @@ export interface SchedulerOptions {
    * frozen process gets no new slots: every commitment covering them would be refused anyway.
    */
   freezeCheckMs?: number;
+  /** The most Process items held pending at once (default 1,000); more are refused with `TooManyPending`. */
+  maxPending?: number;
+}
+
+interface PendingRow {
+  id: string;
+  item_id: string;
+  module_id: string;
+  initial_state: string;
+  owner: string;
+  raw: Buffer;
+  received_at: number;
 }
 
 const PROCESS_ID = /^0x[0-9a-f]{64}$/;
@@ -193,6 +230,7 @@ export class Scheduler {
   private readonly metrics?: AgentMetrics;
   private readonly now: () => number;
   private readonly freezeCheckMs: number;
+  private readonly maxPending: number;
   /** The last freeze status read per process: the frozen-from slot (undefined: not frozen) and when. */
   private readonly freezes = new Map<string, { from: bigint | undefined; at: number }>();
   private height = 0;
@@ -212,6 +250,7 @@ export class Scheduler {
     this.metrics = options.metrics;
     this.now = options.now ?? Date.now;
     this.freezeCheckMs = options.freezeCheckMs ?? 5_000;
+    this.maxPending = options.maxPending ?? 1_000;
     const identity = {
       scheduler: this.address,
       chainId: String(options.chainId),
@@ -266,7 +305,10 @@ export class Scheduler {
   }
 
   private async checkedInfo(id: string): Promise<ProcessInfo> {
-    const info = await this.directory.lookup(id);
+    return this.checked(id, await this.directory.lookup(id));
+  }
+
+  private checked(id: string, info: ProcessInfo): ProcessInfo {
     if (!info.exists)
       throw new SchedulerError("UnknownProcess", `no process ${id} in the ProcessRegistry`, "target");
     if (info.scheduler.toLowerCase() !== this.address.toLowerCase()) {
@@ -329,9 +371,27 @@ export class Scheduler {
 
   /**
    * Verifies the signed data item `bytes` and assigns it the next slot of its process (or returns the
-   * assignment it already has). Throws SchedulerError for bad input; nothing is stored then.
+   * assignment it already has). Throws SchedulerError for bad input; nothing is stored then. A Process item
+   * not spawned on chain yet is held pending (see `submit`) and refused here with `UnknownProcess`.
    */
   async accept(bytes: Uint8Array): Promise<AcceptResult> {
+    const r = await this.submit(bytes);
+    if (r.pending) {
+      throw new SchedulerError(
+        "UnknownProcess",
+        `no process ${r.process} in the ProcessRegistry yet: its Process item is held pending until it is ` +
+          `spawned with arweaveId ${r.arweaveId}`,
+        "target",
+      );
+    }
+    return r;
+  }
+
+  /**
+   * As `accept`, except that a well-formed Process item whose process is not in the registry yet is stored
+   * pending (idempotent) and answered as a `PendingSpawn`; slot 0 is assigned to it once it is spawned.
+   */
+  async submit(bytes: Uint8Array): Promise<AcceptResult | PendingSpawn> {
     const item = await verify(bytes);
     const existing = this.assignmentOfMessage(item.id);
     if (existing !== undefined) return this.result(item.id, existing, false);
@@ -346,13 +406,26 @@ export class Scheduler {
     const type = tagValue(item.tags, "Type");
     let processId: string;
     let register: ProcessInfo | undefined;
+    let hold = false;
     if (type === "Message") {
       if (item.target === "")
         throw new SchedulerError("WrongTarget", "a Message needs a target (the process id)", "target");
       const id = parseProcessId(item.target);
       if (id === undefined)
         throw new SchedulerError("WrongTarget", `target ${item.target} is not a process id`, "target");
+      if (this.processRow(id) === undefined && this.pendingRow(id) !== undefined) {
+        await this.activatePending(id);
+      }
       if (this.processRow(id) === undefined) {
+        const pending = this.pendingRow(id);
+        if (pending !== undefined) {
+          throw new SchedulerError(
+            "ProcessPending",
+            `process ${id} is not spawned on chain yet: its Process item ${pending.item_id} is held; spawn it ` +
+              `with arweaveId ${hexlify(Buffer.from(pending.item_id, "base64url"))}, then send the message again`,
+            "target",
+          );
+        }
         throw new SchedulerError(
           "UnknownProcess",
           `process ${id} is not scheduled by this scheduler`,
@@ -366,8 +439,14 @@ export class Scheduler {
         throw new SchedulerError("WrongTarget", "a Process item has no target", "target");
       const id = this.processIdOf(item);
       const row = this.processRow(id);
-      if (row === undefined) register = await this.checkedInfo(id);
-      const arweaveId = row?.arweave_id ?? register!.arweaveId;
+      if (row === undefined) {
+        const info = await this.directory.lookup(id);
+        if (info.exists) register = this.checked(id, info);
+        else hold = true;
+      }
+      const arweaveId = hold
+        ? hexlify(Buffer.from(item.id, "base64url"))
+        : (row?.arweave_id ?? register!.arweaveId);
       if (arweaveId !== hexlify(Buffer.from(item.id, "base64url"))) {
         throw new SchedulerError(
           "WrongTarget",
@@ -394,12 +473,16 @@ export class Scheduler {
         "data",
       );
     }
+    if (hold) return this.hold(processId, item);
 
     // Everything from here is one synchronous SQLite transaction: no other accept interleaves.
     const outcome = this.store.tx(() => {
       const again = this.assignmentOfMessage(item.id);
       if (again !== undefined) return { row: again, created: false };
-      if (register !== undefined) this.insertProcess(processId, register);
+      if (register !== undefined) {
+        this.insertProcess(processId, register);
+        this.store.db.prepare("DELETE FROM pending_processes WHERE id = ?").run(processId);
+      }
       const p = this.processRow(processId)!;
       const timestamp = Math.max(this.now(), p.last_timestamp);
       const height = Math.max(this.height, p.last_height);
@@ -454,6 +537,117 @@ export class Scheduler {
       );
     }
     return this.result(item.id, outcome.row, outcome.created);
+  }
+
+  private pendingRow(id: string): PendingRow | undefined {
+    return this.store.db.prepare("SELECT * FROM pending_processes WHERE id = ?").get(id) as
+      PendingRow | undefined;
+  }
+
+  private pendingJson(r: PendingRow): PendingSpawn {
+    return {
+      pending: true,
+      id: r.item_id,
+      process: r.id,
+      timestamp: r.received_at,
+      arweaveId: hexlify(Buffer.from(r.item_id, "base64url")),
+      moduleId: r.module_id,
+      initialState: r.initial_state,
+      owner: r.owner,
+      scheduler: this.address,
+    };
+  }
+
+  /** Stores the Process item of not yet spawned process `id` (once; refused beyond `maxPending`). */
+  private hold(id: string, item: VerifiedDataItem): PendingSpawn {
+    const row = this.store.tx(() => {
+      const known = this.pendingRow(id);
+      if (known !== undefined) return known;
+      const { n } = this.store.db.prepare("SELECT COUNT(*) AS n FROM pending_processes").get() as {
+        n: number;
+      };
+      if (n >= this.maxPending) {
+        throw new SchedulerError(
+          "TooManyPending",
+          `${n} Process items are already waiting to be spawned on chain; spawn one first or try again later`,
+          "body",
+        );
+      }
+      this.store.db
+        .prepare(
+          `INSERT INTO pending_processes (id, item_id, module_id, initial_state, owner, raw, received_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          item.id,
+          tagValue(item.tags, "Holo-Module")!.toLowerCase(),
+          tagValue(item.tags, "Holo-Initial-State")!.toLowerCase(),
+          tagValue(item.tags, "Holo-Owner")!,
+          Buffer.from(item.raw),
+          this.now(),
+        );
+      this.logger.info(
+        { event: "su.process.pending", process: id, item: item.id },
+        "Process item held until the process is spawned on chain",
+      );
+      return this.pendingRow(id)!;
+    });
+    return this.pendingJson(row);
+  }
+
+  /** The pending spawn of `processId` (0x or base64url), `undefined` if none is held. */
+  pendingSpawn(processId: string): PendingSpawn | undefined {
+    const id = parseProcessId(processId);
+    const row = id === undefined ? undefined : this.pendingRow(id);
+    return row && this.pendingJson(row);
+  }
+
+  /** The process ids (0x) of the Process items held pending. */
+  pendingProcesses(): string[] {
+    return (
+      this.store.db.prepare("SELECT id FROM pending_processes ORDER BY id").all() as { id: string }[]
+    ).map((r) => r.id);
+  }
+
+  /**
+   * Assigns slot 0 to each held Process item (all, or that of `processId`) whose process the registry now
+   * shows; returns the process ids registered. A failed chain read keeps the item pending (logged); an item
+   * refused on chain grounds is dropped (logged).
+   */
+  async activatePending(processId?: string): Promise<string[]> {
+    const rows =
+      processId === undefined
+        ? (this.store.db
+            .prepare("SELECT * FROM pending_processes ORDER BY received_at")
+            .all() as PendingRow[])
+        : [this.pendingRow(processId.toLowerCase())].filter((r): r is PendingRow => r !== undefined);
+    const done: string[] = [];
+    for (const r of rows) {
+      let exists: boolean;
+      try {
+        exists = (await this.directory.lookup(r.id)).exists;
+      } catch (error) {
+        this.logger.warn(
+          { event: "su.pending.retry", process: r.id, err: error },
+          "the registry could not be read; the Process item stays pending",
+        );
+        continue;
+      }
+      if (!exists) continue;
+      try {
+        await this.submit(new Uint8Array(r.raw));
+        done.push(r.id);
+      } catch (error) {
+        if (!(error instanceof SchedulerError)) throw error;
+        this.store.db.prepare("DELETE FROM pending_processes WHERE id = ?").run(r.id);
+        this.logger.warn(
+          { event: "su.pending.refused", process: r.id, error: error.name, reason: error.message },
+          "a pending Process item was refused once spawned; dropped",
+        );
+      }
+    }
+    return done;
   }
 
   /**
@@ -514,6 +708,7 @@ export class Scheduler {
 
   private result(id: string, row: AssignmentRow, created: boolean): AcceptResult {
     return {
+      pending: false,
       id,
       timestamp: row.timestamp,
       slot: row.slot,
@@ -528,9 +723,13 @@ export class Scheduler {
     const id = parseProcessId(processId);
     if (id === undefined)
       throw new SchedulerError("UnknownProcess", `not a process id: ${processId}`, "query.process-id");
+    // the data item id as given by aoconnect (base64url) or as bytes32 (0x hex)
+    const itemId = /^0x[0-9a-fA-F]{64}$/.test(messageId)
+      ? Buffer.from(messageId.slice(2), "hex").toString("base64url")
+      : messageId;
     const row = this.store.db
       .prepare("SELECT * FROM assignments WHERE message_id = ? AND process = ?")
-      .get(messageId, id) as AssignmentRow | undefined;
+      .get(itemId, id) as AssignmentRow | undefined;
     if (row === undefined)
       throw new SchedulerError("NotFound", `no message ${messageId} in process ${id}`, "params.id");
     return this.entry(row);
@@ -560,6 +759,13 @@ export class Scheduler {
   /** Slots `from..to` (inclusive) of `processId`, at most `limit`. */
   log(processId: string, range: { from?: number; to?: number; limit?: number } = {}): LogPage {
     const id = parseProcessId(processId);
+    if (id !== undefined && this.processRow(id) === undefined && this.pendingRow(id) !== undefined) {
+      throw new SchedulerError(
+        "ProcessPending",
+        `process ${id} is not spawned on chain yet (its Process item is held); it has no log`,
+        "params.id",
+      );
+    }
     if (id === undefined || this.processRow(id) === undefined) {
       throw new SchedulerError("UnknownProcess", `process ${processId} is not scheduled here`, "params.id");
     }

@@ -1,4 +1,5 @@
-/** The scheduler's SQLite schema (docs/agents.md §2): processes, messages, assignments, publications. */
+/** The scheduler's SQLite schema (docs/agents.md §2): processes, messages, assignments, publications,
+ * pending spawns. */
 import { openStore, type Migration, type Store } from "../../common/store";
 
 export const SCHEDULER_MIGRATIONS: readonly Migration[] = Object.freeze([
@@ -51,6 +52,33 @@ export const SCHEDULER_MIGRATIONS: readonly Migration[] = Object.freeze([
         created_at INTEGER NOT NULL,
         posted_at INTEGER
       );
+    `,
+  },
+  {
+    version: 2,
+    name: "pending spawns",
+    up: `
+      -- Process items received before their process was spawned on chain (aoconnect's spawn posts the item
+      -- first; its id is the on-chain arweaveId). Slot 0 is assigned once the registry shows the process.
+      CREATE TABLE pending_processes (
+        id TEXT PRIMARY KEY,                 -- the on-chain process id it will have, 0x hex, lower case
+        item_id TEXT NOT NULL UNIQUE,        -- the Process item's id (base64url)
+        module_id TEXT NOT NULL,             -- Holo-Module
+        initial_state TEXT NOT NULL,         -- Holo-Initial-State
+        owner TEXT NOT NULL,                 -- Holo-Owner
+        raw BLOB NOT NULL,                   -- the signed Process item as received
+        received_at INTEGER NOT NULL
+      );
+    `,
+  },
+  {
+    version: 3,
+    name: "publication bundle transaction",
+    up: `
+      -- The signed bundle transaction of a publication (arweave-js JSON, its data left out: the bundle is rebuilt
+      -- from the items), stored with bundle_id before the first post, so a resume re-sends that same
+      -- transaction instead of a new bundle of the same items.
+      ALTER TABLE publications ADD COLUMN bundle_tx TEXT;
     `,
   },
 ]);

@@ -12,12 +12,14 @@ import { createSignedMessage } from "../../../agents/common/arweave";
 import { createSchedulerApi } from "../../../agents/scheduler/api/routes";
 import type { HttpServer } from "../../../agents/common/http";
 import { findChainBreak, recoverAssignmentSigner } from "../../../sdk/ts/assignments";
+import { INITIAL_STATE } from "../../helpers/registry";
 import {
   arweaveWallet,
   chainSetup,
   counts,
   makeScheduler,
   message,
+  processItem,
   silent,
   tempDir,
   type ChainSetup,
@@ -174,5 +176,112 @@ describe("agents/scheduler/api", function () {
     const missing = await app.inject({ url: `/${"A".repeat(43)}?process-id=${chain.reg.process}` });
     expect(missing.statusCode).to.equal(404);
     expect(missing.json<{ error: string }>().error).to.equal("NotFound");
+  });
+
+  it("answers AO's fields: processId (base64url) and the assignment's tags (Nonce); finds a message by its 0x id", async function () {
+    const bytes = await message(chain.reg.process, "hello");
+    const body = (await post(bytes)).json<{
+      id: string;
+      timestamp: number;
+      slot: number;
+      process: string;
+      processId: string;
+      assignment: AssignmentJson & { tags: { name: string; value: string }[] };
+    }>();
+    const target = Buffer.from(ethers.getBytes(chain.reg.process)).toString("base64url");
+    expect(body).to.deep.include({ slot: 0, process: chain.reg.process.toLowerCase(), processId: target });
+    expect(body.assignment.tags).to.deep.equal([
+      { name: "Process", value: target },
+      { name: "Nonce", value: "0" },
+      { name: "Epoch", value: "0" },
+      { name: "Timestamp", value: String(body.timestamp) },
+      { name: "Block-Height", value: "42" },
+      { name: "Message", value: body.id },
+    ]);
+    const hexId = ethers.hexlify(Buffer.from(body.id, "base64url"));
+    const one = await app.inject({ url: `/${hexId}?process-id=${target}` });
+    expect(one.statusCode).to.equal(200);
+    expect(one.json<{ message: { id: string } }>().message.id).to.equal(body.id);
+  });
+
+  it("holds a Process item not spawned yet: 202 with processId, GET /pending/:id, slot 0 once spawned", async function () {
+    const owner = chain.reg.stranger;
+    const item = await processItem(chain, owner.address, [{ name: "Name", value: "api" }]);
+    const res = await post(new Uint8Array(item.getRaw()));
+    expect(res.statusCode).to.equal(202);
+    type Held = {
+      id: string;
+      process: string;
+      processId: string;
+      pending: boolean;
+      spawn: { moduleId: string; scheduler: string; initialState: string; arweaveId: string; owner: string };
+    };
+    const held = res.json<Held>();
+    const arweaveId = ethers.hexlify(Buffer.from(item.id, "base64url"));
+    expect(held).to.deep.include({ id: item.id, pending: true });
+    expect(held.spawn).to.deep.equal({
+      moduleId: chain.reg.moduleId.toLowerCase(),
+      scheduler: chain.reg.scheduler.address,
+      initialState: INITIAL_STATE.toLowerCase(),
+      arweaveId,
+      owner: owner.address,
+    });
+    expect(Buffer.from(held.processId, "base64url").toString("hex")).to.equal(held.process.slice(2));
+    const again = await post(new Uint8Array(item.getRaw()));
+    expect(again.statusCode).to.equal(202);
+    expect(again.json<Held>()).to.deep.equal(held);
+
+    const pending = await app.inject({ url: `/pending/${held.processId}` });
+    expect(pending.json<Held & { status: string }>()).to.deep.include({ status: "pending", id: item.id });
+    const log = await app.inject({ url: `/${held.process}` });
+    expect(log.statusCode).to.equal(409);
+    expect(log.json<{ error: string }>().error).to.equal("ProcessPending");
+    const early = await post(await message(held.process, "early"));
+    expect(early.statusCode).to.equal(409);
+    expect(early.json<{ error: string; field: string }>()).to.deep.include({
+      error: "ProcessPending",
+      field: "target",
+    });
+    expect((await app.inject({ url: "/" })).json<{ Pending: string[] }>().Pending).to.deep.equal([
+      held.process,
+    ]);
+
+    await chain.reg.processes
+      .connect(owner)
+      .spawn(held.spawn.moduleId, held.spawn.scheduler, held.spawn.initialState, held.spawn.arweaveId);
+    // reading the log checks the registry first
+    const spawned = await app.inject({ url: `/${held.processId}` });
+    expect(spawned.statusCode).to.equal(200);
+    const edges = spawned.json<{
+      edges: { node: { message: { id: string }; assignment: AssignmentJson } }[];
+    }>().edges;
+    expect(edges.map((e) => [e.node.assignment.slot, e.node.message.id])).to.deep.equal([[0, item.id]]);
+    const done = await app.inject({ url: `/pending/${held.process}` });
+    expect(done.json()).to.deep.equal({
+      status: "spawned",
+      process: held.process,
+      processId: held.processId,
+      id: item.id,
+    });
+    const reposted = await post(new Uint8Array(item.getRaw()));
+    expect(reposted.statusCode).to.equal(200);
+    expect(reposted.json<{ slot: number; processId: string }>()).to.deep.include({
+      slot: 0,
+      processId: held.processId,
+    });
+  });
+
+  it("GET /pending/:id refuses a malformed id (MalformedId) and answers an unknown one UnknownProcess", async function () {
+    for (const id of ["nope", "0x12", "A".repeat(42), "A".repeat(42) + "B"]) {
+      const res = await app.inject({ url: `/pending/${id}` });
+      expect(res.statusCode, id).to.equal(400);
+      expect(res.json<{ error: string; field: string }>(), id).to.deep.include({
+        error: "MalformedId",
+        field: "params.id",
+      });
+    }
+    const unknown = await app.inject({ url: `/pending/${ethers.id("nope")}` });
+    expect(unknown.statusCode).to.equal(404);
+    expect(unknown.json<{ error: string }>().error).to.equal("UnknownProcess");
   });
 });

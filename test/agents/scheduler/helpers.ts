@@ -13,7 +13,7 @@ import { createLogger } from "../../../agents/common/log";
 import { createMetrics } from "../../../agents/common/metrics";
 import { Scheduler, processTarget, registryDirectory } from "../../../agents/scheduler/domain/scheduler";
 import { openSchedulerStore } from "../../../agents/scheduler/domain/store";
-import { deployRegistries } from "../../helpers/registry";
+import { INITIAL_STATE, deployRegistries } from "../../helpers/registry";
 
 export const silent = createLogger({ agent: "su-test", level: "silent" });
 
@@ -52,7 +52,13 @@ export type ChainSetup = Awaited<ReturnType<typeof chainSetup>>;
 export async function makeScheduler(
   chain: ChainSetup,
   file: string,
-  options: { register?: boolean; now?: () => number; key?: string; freezeCheckMs?: number } = {},
+  options: {
+    register?: boolean;
+    now?: () => number;
+    key?: string;
+    freezeCheckMs?: number;
+    maxPending?: number;
+  } = {},
 ) {
   const store = openSchedulerStore(file);
   const metrics = createMetrics({ agent: "su", defaultMetrics: false });
@@ -68,6 +74,7 @@ export async function makeScheduler(
       metrics,
       now: options.now,
       freezeCheckMs: options.freezeCheckMs,
+      maxPending: options.maxPending,
     });
   } catch (error) {
     store.close();
@@ -89,6 +96,20 @@ export async function message(
     data,
   });
   return new Uint8Array(item.getRaw());
+}
+
+/** A signed Process item spawning the registry's module owned by `owner` (tags overridable). */
+export async function processItem(chain: ChainSetup, owner: string, tags: Tag[] = []) {
+  const base: Tag[] = [
+    { name: "Holo-Module", value: chain.reg.moduleId },
+    { name: "Holo-Initial-State", value: INITIAL_STATE },
+    { name: "Holo-Owner", value: owner },
+  ];
+  const names = new Set(tags.map((t) => t.name));
+  return createSignedMessage(await arweaveWallet(), {
+    type: "Process",
+    tags: [...base.filter((t) => !names.has(t.name)), ...tags.filter((t) => t.value !== "")],
+  });
 }
 
 /** Row counts of the scheduler's tables. */

@@ -13,7 +13,7 @@ import { ethers } from "hardhat";
 
 import { createSignedMessage } from "../../../agents/common/arweave";
 import { SchedulerError, StoreIdentityError } from "../../../agents/scheduler/domain/errors";
-import type { Scheduler, SignedAssignment } from "../../../agents/scheduler/domain/scheduler";
+import type { PendingSpawn, Scheduler, SignedAssignment } from "../../../agents/scheduler/domain/scheduler";
 import { encodeMessage } from "../../../machine/process/message";
 import {
   assignmentDomain,
@@ -28,6 +28,7 @@ import {
   counts,
   makeScheduler,
   message,
+  processItem,
   tempDir,
   type ChainSetup,
 } from "./helpers";
@@ -230,6 +231,110 @@ describe("agents/scheduler/domain/scheduler", function () {
     const m = await scheduler.accept(await message(processId, "first message"));
     expect(m.slot).to.equal(1);
     expect(m.assignment.prevAssignmentHash).to.equal(r.assignment.hash);
+    store.close();
+  });
+
+  it("holds a Process item not spawned yet (durably), refuses its messages, assigns slot 0 once spawned", async function () {
+    const file = path.join(dir, "su.sqlite");
+    let su = await makeScheduler(chain, file, { register: false });
+    const owner = chain.reg.stranger;
+    const item = await processItem(chain, owner.address);
+    const arweaveId = ethers.hexlify(Buffer.from(item.id, "base64url"));
+    const processId = (
+      await chain.reg.processes.computeProcessId(
+        chain.reg.moduleId,
+        chain.reg.scheduler.address,
+        INITIAL_STATE,
+        arweaveId,
+        owner.address,
+      )
+    ).toLowerCase();
+    const held = await su.scheduler.submit(new Uint8Array(item.getRaw()));
+    expect(held).to.deep.include({
+      pending: true,
+      id: item.id,
+      process: processId,
+      arweaveId,
+      moduleId: chain.reg.moduleId.toLowerCase(),
+      initialState: INITIAL_STATE.toLowerCase(),
+      owner: owner.address,
+      scheduler: chain.reg.scheduler.address,
+    });
+    // idempotent: the same item again is the same pending spawn
+    expect(await su.scheduler.submit(new Uint8Array(item.getRaw()))).to.deep.equal(held);
+    expect(su.scheduler.pendingProcesses()).to.deep.equal([processId]);
+    expect(counts(su.store)).to.deep.equal({ processes: 0, messages: 0, assignments: 0 });
+    await expectRefusal(su.scheduler.accept(await message(processId, "early")), "ProcessPending");
+    expect(() => su.scheduler.log(processId)).to.throw(SchedulerError, /not spawned on chain yet/);
+    expect(await su.scheduler.activatePending()).to.deep.equal([]);
+
+    // the pending item survives a restart
+    su.store.close();
+    su = await makeScheduler(chain, file, { register: false });
+    expect(su.scheduler.pendingSpawn(processId)).to.deep.equal(held);
+
+    await chain.reg.processes
+      .connect(owner)
+      .spawn(chain.reg.moduleId, chain.reg.scheduler.address, INITIAL_STATE, arweaveId);
+    expect(await su.scheduler.activatePending()).to.deep.equal([processId]);
+    expect(su.scheduler.pendingProcesses()).to.deep.equal([]);
+    const log = su.scheduler.log(processId).entries;
+    expect(log.map((e) => [Number(e.assignment.slot), e.message.id, e.message.type])).to.deep.equal([
+      [0, item.id, "Process"],
+    ]);
+    const again = await su.scheduler.submit(new Uint8Array(item.getRaw()));
+    expect(again).to.deep.include({ pending: false, slot: 0, created: false });
+    const m = await su.scheduler.accept(await message(processId, "first"));
+    expect(m.slot).to.equal(1);
+    expect(m.assignment.prevAssignmentHash).to.equal(log[0].assignment.hash);
+    su.store.close();
+  });
+
+  it("assigns slot 0 to a pending Process item when a message to its spawned process arrives", async function () {
+    const { scheduler, store } = await makeScheduler(chain, path.join(dir, "su.sqlite"), { register: false });
+    const owner = chain.reg.stranger;
+    const item = await processItem(chain, owner.address, [{ name: "Name", value: "on demand" }]);
+    const held = await scheduler.submit(new Uint8Array(item.getRaw()));
+    expect(held.pending).to.equal(true);
+    await chain.reg.processes
+      .connect(owner)
+      .spawn(
+        chain.reg.moduleId,
+        chain.reg.scheduler.address,
+        INITIAL_STATE,
+        (held as PendingSpawn).arweaveId,
+      );
+    const m = await scheduler.accept(await message(held.process, "first"));
+    expect(m.slot).to.equal(1);
+    expect(scheduler.log(held.process).entries[0].message.id).to.equal(item.id);
+    expect(scheduler.pendingProcesses()).to.deep.equal([]);
+    store.close();
+  });
+
+  it("refuses Process items with bad Holo tags, and more pending items than maxPending; holds nothing", async function () {
+    const { scheduler, store } = await makeScheduler(chain, path.join(dir, "su.sqlite"), {
+      register: false,
+      maxPending: 1,
+    });
+    const owner = chain.reg.stranger.address;
+    for (const [name, value] of [
+      ["Holo-Module", "0x1234"],
+      ["Holo-Initial-State", "state"],
+      ["Holo-Owner", "nobody"],
+      ["Holo-Owner", ""], // missing
+    ]) {
+      const bad = await processItem(chain, owner, [{ name, value }]);
+      const e = await expectRefusal(scheduler.submit(new Uint8Array(bad.getRaw())), "MalformedDataItem");
+      expect(e.field).to.equal(`tags.${name}`);
+      expect(e.status).to.equal(400);
+    }
+    expect(scheduler.pendingProcesses()).to.deep.equal([]);
+    const first = await processItem(chain, owner, [{ name: "Name", value: "one" }]);
+    expect((await scheduler.submit(new Uint8Array(first.getRaw()))).pending).to.equal(true);
+    const second = await processItem(chain, owner, [{ name: "Name", value: "two" }]);
+    const full = await expectRefusal(scheduler.submit(new Uint8Array(second.getRaw())), "TooManyPending");
+    expect(full.status).to.equal(503);
+    expect(scheduler.pendingProcesses()).to.have.lengthOf(1);
     store.close();
   });
 

@@ -23,6 +23,7 @@ import type { Logger } from "../../common/log";
 import type { AgentMetrics } from "../../common/metrics";
 import {
   MessageEncodingError,
+  decodeMessage,
   RESULT_KIND,
   encodeMessage,
   type MessageResult,
@@ -274,9 +275,23 @@ export function createComputeApi(options: ComputeApiOptions): HttpServer {
         "body",
       );
     }
-    const message = Buffer.isBuffer(body)
-      ? new Uint8Array(body)
-      : dryRunMessage(body, p, processSlotAfter(cu, p), now());
+    let message: Uint8Array;
+    if (Buffer.isBuffer(body)) {
+      message = new Uint8Array(body);
+      // Only a canonical message is evaluated: other bytes would only make the process trap.
+      try {
+        decodeMessage(message);
+      } catch (error) {
+        throw new HttpError(
+          400,
+          "MalformedMessage",
+          `the body is not a canonical message (docs/process-abi.md): ${(error as Error).message}`,
+          "body",
+        );
+      }
+    } else {
+      message = dryRunMessage(body, p, processSlotAfter(cu, p), now());
+    }
     try {
       const r = cu.dryRun(p, message);
       return { ...aoResult(r.result), ResultHash: r.resultHash, Steps: r.steps };

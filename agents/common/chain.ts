@@ -363,7 +363,8 @@ export class OperationLog {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO chain_op_txs (txHash, opId, nonce, raw, gasLimit, maxFeePerGas, maxPriorityFeePerGas, createdAt)
+          // (OR IGNORE: after a reorg the same transaction can be signed again, byte for byte)
+          `INSERT OR IGNORE INTO chain_op_txs (txHash, opId, nonce, raw, gasLimit, maxFeePerGas, maxPriorityFeePerGas, createdAt)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
@@ -942,6 +943,7 @@ export class ChainClient {
       if (op === undefined) throw new ChainError("config", `operation ${opId} is not recorded`, { opId });
       switch (op.status) {
         case "done":
+          if (ctx.effectDone !== undefined && (await this.reorgedAway(op, ctx.effectDone))) continue;
           return this.resultOf(op);
         case "reverted":
           throw new ChainError("reverted", op.lastError ?? `operation ${opId} reverted`, {
@@ -1203,6 +1205,36 @@ export class ChainClient {
     this.log.markReverted(opId, receipt.hash, tx.nonce, receipt.blockNumber, revert.name ?? null, message);
     logPage(this.logger, "txFailed", { opId, txHash: receipt.hash, revert: revert.name ?? null }, message);
     throw new ChainError("reverted", message, { opId, txHash: receipt.hash, revert });
+  }
+
+  /**
+   * A `done` operation sent again whose effect is not on chain any more (a reorg took its block away): when
+   * its transaction is neither mined nor known to the node, it goes back to `new` (sent again with a fresh
+   * nonce) and `true` is returned. Only with an `effectDone` check: without one, a lagging node could not be
+   * told from a reorg.
+   */
+  private async reorgedAway(op: OperationRecord, effectDone: () => Promise<boolean>): Promise<boolean> {
+    if (await this.effectDone(op.opId, effectDone)) return false;
+    const hash = op.txHash;
+    if (hash !== null) {
+      const receipt = await this.rpc(
+        "eth_getTransactionReceipt",
+        () => this.provider.getTransactionReceipt(hash),
+        op.opId,
+      );
+      if (receipt !== null) return false; // mined, and its effect undone since by others: done
+      const known = await this.rpc(
+        "eth_getTransactionByHash",
+        () => this.provider.getTransaction(hash),
+        op.opId,
+      );
+      if (known !== null) return false;
+    }
+    const message = `operation ${op.opId}: its effect is not on chain any more and its transaction ${hash ?? "(none)"} is unknown to the node (a reorg?); sending it again`;
+    this.nonces.invalidate();
+    this.log.release(op.opId, "new", message);
+    this.logger.warn({ event: "chain.op.reorged", opId: op.opId, txHash: hash }, message);
+    return true;
   }
 
   private async resultOf(op: OperationRecord): Promise<SendResult> {

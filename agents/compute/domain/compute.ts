@@ -817,6 +817,7 @@ export class ComputeUnit {
       );
       return posted;
     }
+    await this.repostReorged(f);
     const pending = this.o.store.db
       .prepare(
         "SELECT id, content, status, deadline FROM commitments WHERE process = ? AND status = 'posting' ORDER BY first_slot",
@@ -845,6 +846,29 @@ export class ComputeUnit {
       f.pendingSince = last + 1n < f.nextSlot ? this.now() : undefined;
     }
     return posted;
+  }
+
+  /**
+   * A reorg can take posted commitments off the chain (docs/agents.md §3): the latest `posted` ones whose
+   * record is gone from the registry go back to `posting` (newest first, up to the first still there), so
+   * that {@link commit} posts them again (same opId; the chain client resends once their effect is gone).
+   */
+  private async repostReorged(f: Followed): Promise<void> {
+    const rows = this.o.store.db
+      .prepare(
+        "SELECT id, content FROM commitments WHERE process = ? AND status = 'posted' ORDER BY first_slot DESC",
+      )
+      .all(f.id) as Pick<CommitRow, "id" | "content">[];
+    for (const row of rows) {
+      if ((await this.results.statusOf(commitmentFromJson(row.content))) !== STATUS_NONE) return;
+      this.o.store.db
+        .prepare("UPDATE commitments SET status = 'posting', deadline = NULL WHERE id = ?")
+        .run(row.id);
+      this.o.logger.warn(
+        { event: "cu.commit.reorged", process: f.id, id: row.id },
+        "a posted commitment is not on chain any more (a reorg?); posting it again",
+      );
+    }
   }
 
   /**

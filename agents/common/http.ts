@@ -14,6 +14,7 @@ import Fastify, {
   LogController,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyRequest,
 } from "fastify";
 import type { z } from "zod";
@@ -159,6 +160,18 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     // fastify's per-request info lines are replaced by one debug line per response (onResponse below)
     logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: options.requestTimeoutMs ?? 30_000,
+    // Errors fastify raises before routing (a path that is not valid percent-encoding, …) get our named shape
+    // too, not fastify's own body.
+    frameworkErrors: (error, _request, rawReply) => {
+      const badUrl = error.code === "FST_ERR_BAD_URL";
+      void (rawReply as unknown as FastifyReply)
+        .code(400)
+        .type("application/json")
+        .send({
+          error: badUrl ? "BadUrl" : "BadRequest",
+          message: badUrl ? "the path is not valid percent-encoding" : error.message,
+        });
+    },
   });
 
   // Binary bodies (ANS-104 data items) arrive as Buffers, under the same limit.

@@ -269,6 +269,8 @@ contract DisputeGame is IDisputeGame, ReentrancyGuardTransient {
         uint256 length,
         uint256 index
     ) external view returns (uint256, uint256) {
+        // A segment past 2^256 exists in no game (segments are uint128 inside the trace): refused by name.
+        if (length > type(uint256).max - start) revert DisputeGameInvalidParameter("segment", start);
         uint256 parts = length < degree ? length : degree;
         if (index >= parts) revert DisputeGameInvalidIndex(index, parts);
         return _split(start, length, parts, index);

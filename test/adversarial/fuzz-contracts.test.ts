@@ -79,22 +79,6 @@ function revertData(error: unknown): string | undefined {
   return undefined;
 }
 
-/**
- * The documented exception of the typed runs (a contract bug, reported; see the skipped BUG test below):
- * `DisputeGame.subSegment(start, length, index)`, a view helper, computes `start + index * base + rem` unchecked
- * against overflow, so a `start` near 2^256 panics with 0x11 instead of reverting with a custom error. Only
- * that exact case is let through; any other panic fails the run.
- */
-function knownPanic(contract: string, fn: string, args: readonly unknown[], data: string): boolean {
-  if (contract !== "DisputeGame" || fn !== "subSegment") return false;
-  if (BigInt(`0x${data.slice(10)}`) !== 0x11n) return false;
-  const [start, length, index] = args as [bigint, bigint, bigint];
-  const parts = length < 16n ? length : 16n; // the deployed degree
-  if (parts === 0n || index >= parts) return false;
-  const end = index === 0n ? start : start + index * (length / parts) + (length % parts);
-  return end >= 1n << 256n;
-}
-
 interface Outcome {
   kind: "ok" | "custom" | "empty" | "panic" | "string" | "unknown";
   name?: string;
@@ -245,7 +229,6 @@ describe("adversarial: contract fuzzing", function () {
         }),
       );
       let runs = 0;
-      let known = 0;
       const hit = new Set<string>();
       await fc.assert(
         fc.asyncProperty(call, async ({ f, args, caller }) => {
@@ -255,18 +238,12 @@ describe("adversarial: contract fuzzing", function () {
           hit.add(f.name);
           count(name, out.kind === "custom" ? out.name! : out.kind);
           const what = `${name}.${f.format()} from signer ${caller}: ${out.kind} ${out.name ?? ""}`;
-          if (out.kind === "panic" && knownPanic(name, f.name, args, out.name!)) {
-            known += 1;
-            return;
-          }
           // Well-formed calldata: a success or a declared custom error, nothing else.
           expect(["ok", "custom"], what).to.include(out.kind);
         }),
         { numRuns: TYPED_RUNS, seed: 8_100 + name.length },
       );
-      console.log(
-        `      fuzz: ${name} typed ${runs} runs (${hit.size}/${functions.length} functions${known > 0 ? `, ${known} known-bug panics` : ""})`,
-      );
+      console.log(`      fuzz: ${name} typed ${runs} runs (${hit.size}/${functions.length} functions)`);
       expect(runs).to.equal(TYPED_RUNS);
       expect(await stakeSolvent(sys)).to.equal(true);
     });
@@ -320,13 +297,8 @@ describe("adversarial: contract fuzzing", function () {
     });
   }
 
-  // BUG (contracts/dispute/DisputeGame.sol, not edited here): `subSegment(start, length, index)` takes uint256
-  // bounds and computes `start + index * base + rem` in checked arithmetic: a start near 2^256 reverts with
-  // Panic(0x11) instead of a declared error. Not reachable through a game (segments are uint128 and bounded by
-  // the trace length), but the external helper should refuse bad input by name. Fix: take `uint128 start,
-  // uint128 length` like `Segment`, or `if (length > type(uint256).max - start) revert
-  // DisputeGameInvalidParameter("segment", start);` before `_split`. Un-skip once fixed.
-  it.skip("BUG: DisputeGame.subSegment with an overflowing segment reverts with a declared error, not a panic", async function () {
+  // Found by this fuzz: `subSegment` with a segment past 2^256 panicked (0x11); it now refuses it by name.
+  it("DisputeGame.subSegment with an overflowing segment reverts with a declared error, not a panic", async function () {
     const max = ethers.MaxUint256;
     const out = await attempt(
       sys.signers[0],
@@ -334,5 +306,6 @@ describe("adversarial: contract fuzzing", function () {
       sys.game.interface.encodeFunctionData("subSegment", [max - 1n, max, 14n]),
     );
     expect(out.kind).to.equal("custom");
+    expect(out.name).to.equal("DisputeGameInvalidParameter");
   });
 });

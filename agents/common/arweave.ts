@@ -26,13 +26,18 @@ import {
   ArweaveSigner,
   Bundle,
   DataItem,
+  MAX_TAG_BYTES,
   MIN_BINARY_SIZE,
+  SIG_CONFIG,
   SignatureConfig,
+  byteArrayToLong,
   createData,
+  deserializeTags,
   longTo32ByteArray,
 } from "@dha-team/arbundles";
 import type { JWKInterface } from "@dha-team/arbundles";
 import Arweave from "arweave";
+import type Transaction from "arweave/node/lib/transaction";
 
 import { createLogger, type Logger } from "./log";
 import type { AgentMetrics } from "./metrics";
@@ -192,21 +197,18 @@ export async function verifyDataItem(bytes: Uint8Array, expectedId?: string): Pr
   } catch (error) {
     fail("unknown signature type", error);
   }
+  // The layout first: a cut or garbled item is "malformed", whatever its signature bytes say; only an item
+  // laid out as ANS-104 (its tags decoding, its data offset inside it) can fail on its signature.
+  const tags = layoutOf(raw, signatureType, fail);
   let valid = false;
   try {
     valid = await signatureHolds(item, signatureType);
   } catch (error) {
     fail("malformed", error);
   }
-  if (!valid) fail("the signature does not verify (or the tags do not decode)");
+  if (!valid) fail("the signature does not verify");
   const id = b64url(sha256(item.rawSignature));
   if (expectedId !== undefined && id !== expectedId) fail(`its id is ${id}`);
-  let tags: Tag[] = [];
-  try {
-    tags = item.tags;
-  } catch (error) {
-    fail("the tags do not decode", error);
-  }
   return {
     id,
     signatureType,
@@ -218,6 +220,46 @@ export async function verifyDataItem(bytes: Uint8Array, expectedId?: string): Pr
     data: new Uint8Array(item.rawData),
     raw: new Uint8Array(raw),
   };
+}
+
+/**
+ * Checks the ANS-104 layout of `raw` (signature type known): signature and owner, the target and anchor flags
+ * (0 or 1) and their 32 bytes, the tag count and size (at most MAX_TAG_BYTES), tags that decode to that count,
+ * and the data offset within the item. Returns the tags; calls `fail` with a reason starting "malformed".
+ */
+function layoutOf(raw: Buffer, signatureType: number, fail: (why: string, cause?: unknown) => never): Tag[] {
+  const { sigLength, pubLength } = SIG_CONFIG[signatureType as SignatureConfig];
+  const length = raw.byteLength;
+  const need = (end: number, what: string): void => {
+    if (end > length) fail(`malformed: ${length} bytes, cut in its ${what} (needs ${end})`);
+  };
+  let at = 2 + sigLength + pubLength;
+  need(at, "signature or owner");
+  for (const what of ["target", "anchor"]) {
+    need(at + 1, `${what} flag`);
+    const flag = raw[at];
+    if (flag !== 0 && flag !== 1) fail(`malformed: its ${what} flag is ${flag}, not 0 or 1`);
+    at += 1;
+    if (flag === 1) {
+      need(at + 32, what);
+      at += 32;
+    }
+  }
+  need(at + 16, "tag count and size");
+  const count = byteArrayToLong(raw.subarray(at, at + 8));
+  const size = byteArrayToLong(raw.subarray(at + 8, at + 16));
+  if (size > MAX_TAG_BYTES) fail(`malformed: ${size} bytes of tags, more than ${MAX_TAG_BYTES}`);
+  const dataStart = at + 16 + size;
+  need(dataStart, "tags (the data offset is past its end)");
+  if (count === 0) return [];
+  let tags: Tag[] = [];
+  try {
+    tags = deserializeTags(Buffer.from(raw.subarray(at + 16, dataStart)));
+  } catch (error) {
+    fail("malformed: the tags do not decode", error);
+  }
+  if (tags.length !== count) fail(`malformed: ${tags.length} tags decode, the header says ${count}`);
+  return tags;
 }
 
 /**
@@ -358,6 +400,13 @@ export interface ArweaveClientOptions {
   wallet?: JWKInterface;
   /** ArLocal: mine after posting (`GET /mine`) and allow {@link WalletFunding}. Default false. */
   local?: boolean;
+  /**
+   * Post a bundle's data as 256 KiB chunks after its header (`POST /chunk`, as arweave-js does; gateways need
+   * it for large data) rather than in the header's body. Default: true, but false with `local`: ArLocal takes
+   * any size in the body and then stores the whole bundle or nothing, while a chunked upload cut midway leaves
+   * it a bundle it cannot unbundle (every later `/mine` fails).
+   */
+  chunked?: boolean;
   /** One request's timeout; default 20 000 ms. */
   timeoutMs?: number;
   /** Retries of transient failures: attempts in all (default 5), backoff base and cap (200, 5 000 ms). */
@@ -372,6 +421,12 @@ export interface PostedBundle {
   bundleId: string;
   /** The items' ids, in bundle order. */
   itemIds: string[];
+}
+
+/** A signed bundle transaction, not posted yet ({@link ArweaveClient.signBundle}). */
+export interface SignedBundle extends PostedBundle {
+  /** The signed transaction as arweave-js JSON without its data (the bundle is rebuilt from the items). */
+  transaction: string;
 }
 
 export interface TagFilter {
@@ -453,6 +508,9 @@ export class ArweaveClient {
   private readonly maxMs: number;
   private readonly logger: Logger;
   private readonly metrics?: AgentMetrics;
+  private readonly chunked: boolean;
+  /** ArLocal: a post was not followed by a successful mine yet. */
+  private mineOwed = false;
 
   constructor(options: ArweaveClientOptions) {
     let parsed: URL;
@@ -475,6 +533,7 @@ export class ArweaveClient {
     this.url = parsed.origin;
     this.arweave = Arweave.init({ host: parsed.hostname, port, protocol });
     this.local = options.local ?? false;
+    this.chunked = options.chunked ?? !this.local;
     this.wallet = options.wallet;
     this.timeoutMs = ArweaveClient.int("timeoutMs", options.timeoutMs, 20_000, 1);
     this.attempts = ArweaveClient.int("retry.attempts", options.retry?.attempts, 5, 1);
@@ -510,33 +569,34 @@ export class ArweaveClient {
   /**
    * Verifies `items` (signed data items, as arbundles `DataItem`s or bytes), bundles them (ANS-104, binary
    * format 2.0.0) into one transaction signed by the client's wallet, with `tags` added, and posts it; on
-   * ArLocal (`local`) mines it. A retried post first checks whether the gateway already has the bundle, so a
-   * lost answer does not post it twice. Returns the bundle's id and the items' ids.
+   * ArLocal (`local`) mines it. Same as {@link signBundle} then {@link sendBundle}. Returns the bundle's id and
+   * the items' ids.
    */
   async postDataItems(
     items: readonly (DataItem | Uint8Array)[],
     options: { tags?: readonly Tag[] } = {},
   ): Promise<PostedBundle> {
-    const wallet = this.requireWallet("postDataItems");
-    if (items.length === 0) throw new ArweaveError("invalid", "postDataItems: no items");
-    const verified = await Promise.all(
-      items.map((item) => verifyDataItem(DataItem.isDataItem(item) ? item.getRaw() : item)),
-    );
-    const ids = verified.map((v) => v.id);
-    const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (duplicate !== undefined) {
-      throw new ArweaveError("invalid", `postDataItems: item ${duplicate} is given twice`, { id: duplicate });
-    }
+    const signed = await this.signBundle(items, options);
+    return this.sendBundle(signed.transaction, items);
+  }
+
+  /**
+   * Verifies `items`, bundles them and signs the bundle transaction (the gateway is asked for an anchor and a
+   * price; nothing is posted). Store `transaction` before posting it with {@link sendBundle}: a retry, even
+   * after a restart, then re-sends this same transaction (same id, no second fee) rather than a new bundle.
+   */
+  async signBundle(
+    items: readonly (DataItem | Uint8Array)[],
+    options: { tags?: readonly Tag[] } = {},
+  ): Promise<SignedBundle> {
+    const wallet = this.requireWallet("signBundle");
+    const verified = await this.verifyItems(items, "signBundle");
     const extra = [...(options.tags ?? [])];
     checkTags(extra);
     if (extra.some((t) => /^bundle-(format|version)$/i.test(t.name))) {
-      throw new ArweaveError(
-        "invalid",
-        "postDataItems: Bundle-Format and Bundle-Version are set by the client",
-      );
+      throw new ArweaveError("invalid", "signBundle: Bundle-Format and Bundle-Version are set by the client");
     }
     const bundle = bundleOf(verified);
-
     const tx = await this.withRetry("create bundle transaction", async () => {
       try {
         return await this.withTimeout(
@@ -551,44 +611,122 @@ export class ArweaveClient {
     tx.addTag("Bundle-Version", "2.0.0");
     for (const tag of extra) tx.addTag(tag.name, tag.value);
     await this.arweave.transactions.sign(tx, wallet);
-    const bundleId = tx.id;
-    const url = `${this.url}/tx`;
+    const header = { ...tx.toJSON(), data: "" };
+    return { bundleId: tx.id, itemIds: verified.map((v) => v.id), transaction: JSON.stringify(header) };
+  }
 
+  /**
+   * Posts the bundle transaction `transaction` (from {@link signBundle}) of `items` (the same items, in the same
+   * order: the bundle is rebuilt and checked against the transaction's data root). Idempotent: if the gateway
+   * has the transaction already (a post whose answer was lost, or cut while its chunks were being uploaded),
+   * the header is not posted again and only the data chunks are re-sent (a gateway keeps one copy). A header
+   * the gateway refuses is checked for again before the refusal is thrown (ArLocal answers the re-post of a
+   * transaction it has with 404). On ArLocal it then mines; a failed mine does not fail the post (it is
+   * retried by the next post or {@link settle}).
+   */
+  async sendBundle(transaction: string, items: readonly (DataItem | Uint8Array)[]): Promise<PostedBundle> {
+    const verified = await this.verifyItems(items, "sendBundle");
+    const data = bundleOf(verified).getRaw();
+    let tx: Transaction;
+    try {
+      tx = this.arweave.transactions.fromRaw(JSON.parse(transaction) as object);
+    } catch (error) {
+      throw new ArweaveError("invalid", "sendBundle: the transaction is not arweave-js JSON", {
+        cause: error,
+      });
+    }
+    const bundleId = checkId(tx.id, "the bundle transaction's id");
+    const dataRoot = tx.data_root;
+    await tx.prepareChunks(data);
+    if (tx.data_root !== dataRoot) {
+      throw new ArweaveError("invalid", `sendBundle: these items are not the data of bundle ${bundleId}`, {
+        id: bundleId,
+      });
+    }
+    const chunks = this.chunked ? (tx.chunks?.chunks.length ?? 0) : 1;
     await this.withRetry(
       `post bundle ${bundleId}`,
-      async (attempt) => {
-        if (attempt > 1 && (await this.has(bundleId))) return;
-        let response: { status: number; statusText?: string; data?: unknown };
-        try {
-          response = await this.withTimeout(this.arweave.transactions.post(tx), "POST /tx");
-        } catch (error) {
-          throw this.classify(error, url, bundleId);
+      async () => {
+        if (!(await this.has(bundleId))) {
+          try {
+            await this.postBody(
+              "tx",
+              chunks <= 1 ? { ...tx.toJSON(), data: b64url(data) } : tx.toJSON(),
+              bundleId,
+            );
+          } catch (error) {
+            if (error instanceof ArweaveError && error.kind !== "transient" && (await this.has(bundleId))) {
+              this.logger.info(
+                { event: "arweave.bundle.known", bundleId, status: error.status },
+                "the gateway refused the bundle's header but has it",
+              );
+            } else throw error;
+          }
         }
-        if (response.status >= 200 && response.status < 300) return;
-        const detail =
-          `${response.status} ${response.statusText ?? ""} ${JSON.stringify(response.data ?? "")}`.trim();
-        if (isTransientHttpStatus(response.status)) {
-          throw new ArweaveError("transient", `POST ${url} (bundle ${bundleId}): ${detail}`, {
-            id: bundleId,
-            url,
-            status: response.status,
-          });
-        }
-        const why = response.status === 410 ? "the wallet has not enough AR for the fee" : detail;
-        throw new ArweaveError("invalid", `POST ${url} refused bundle ${bundleId}: ${why}`, {
-          id: bundleId,
-          url,
-          status: response.status,
-        });
+        // with one chunk (or not chunked) the data went with the header; else (re-)send every chunk
+        if (chunks > 1)
+          for (let i = 0; i < chunks; i++) await this.postBody("chunk", tx.getChunk(i, data), bundleId);
       },
       bundleId,
     );
     this.logger.info(
-      { event: "arweave.bundle.posted", bundleId, items: ids.length, bytes: bundle.getRaw().byteLength },
+      { event: "arweave.bundle.posted", bundleId, items: verified.length, bytes: data.byteLength },
       "bundle posted",
     );
-    if (this.local) await this.mine();
-    return { bundleId, itemIds: ids };
+    if (this.local) {
+      this.mineOwed = true;
+      await this.settle();
+    }
+    return { bundleId, itemIds: verified.map((v) => v.id) };
+  }
+
+  /**
+   * ArLocal: mines if a mine after a post has not succeeded yet (mining is ArLocal's housekeeping, not part of
+   * a post); a failure is logged (`arweave.mine.retry`, warn) and left for the next call. Elsewhere a no-op.
+   */
+  async settle(): Promise<void> {
+    if (!this.local || !this.mineOwed) return;
+    try {
+      await this.mine();
+      this.mineOwed = false;
+    } catch (error) {
+      this.logger.warn(
+        { event: "arweave.mine.retry", err: error instanceof Error ? error.message : String(error) },
+        "mining on ArLocal failed; retrying later",
+      );
+    }
+  }
+
+  private async verifyItems(
+    items: readonly (DataItem | Uint8Array)[],
+    what: string,
+  ): Promise<VerifiedDataItem[]> {
+    if (items.length === 0) throw new ArweaveError("invalid", `${what}: no items`);
+    const verified = await Promise.all(
+      items.map((item) => verifyDataItem(DataItem.isDataItem(item) ? item.getRaw() : item)),
+    );
+    const ids = verified.map((v) => v.id);
+    const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (duplicate !== undefined) {
+      throw new ArweaveError("invalid", `${what}: item ${duplicate} is given twice`, { id: duplicate });
+    }
+    return verified;
+  }
+
+  /** One POST of a JSON body (a transaction header or a chunk); 410 means the wallet lacks the fee. */
+  private async postBody(endpoint: "tx" | "chunk", body: object, bundleId: string): Promise<void> {
+    try {
+      await this.http("POST", endpoint, { body: JSON.stringify(body), responseType: "text", id: bundleId });
+    } catch (error) {
+      if (error instanceof ArweaveError && error.status === 410) {
+        throw new ArweaveError(
+          "invalid",
+          `POST ${this.url}/${endpoint} refused bundle ${bundleId}: the wallet has not enough AR for the fee`,
+          { id: bundleId, url: error.url, status: 410, cause: error },
+        );
+      }
+      throw error;
+    }
   }
 
   /** The data of a transaction or data item (`GET /<id>`), retried; `notFound` if the gateway has none. */

@@ -576,9 +576,9 @@ describe("agents: HTTP bad input (SU and CU)", function () {
     expect(one.body.Slot).to.equal(2);
   });
 
-  // Bugs found by this suite (see the report): each row is what docs/agents.md §7 and the agents' READMEs
-  // promise; these fail until the agents are fixed.
-  it("known bugs: a truncated item is MalformedDataItem (SU); a non-canonical dry-run body is a 400 (CU)", async function () {
+  // Two bugs this suite found (fixed): a truncated item was answered InvalidSignature, and the CU evaluated a
+  // dry-run body that was no canonical message.
+  it("a truncated item is MalformedDataItem (SU); a non-canonical dry-run body is 400 MalformedMessage (CU)", async function () {
     const rows: [string, Row][] = [
       [
         su.url,

@@ -3,9 +3,15 @@
  *
  * Crash safety (the `publications` table): the Assignment data items are made and stored first; then one
  * transaction records a `pending` publication with its item ids and marks the messages and assignments as
- * belonging to it; then the bundle is posted and the publication marked `posted`. After a crash, a `pending`
- * publication is resumed before anything new: if the gateway already has its items it is marked `posted`
- * without posting again, else the same items (the same ids) are posted. So every slot is published, once.
+ * belonging to it; then the bundle transaction is signed and stored with it (`bundle_id`, `bundle_tx`); then it
+ * is posted and the publication marked `posted`. A `pending` publication (after a failed round or a crash) is
+ * resumed before anything new: if the gateway already has its items it is marked `posted` without posting
+ * again, else the same stored transaction is re-sent (the gateway skips what it has; never a second bundle of
+ * the same items, which would cost a second fee and which ArLocal cannot mine). A post the gateway refuses is
+ * followed by a second look for the items. So every slot is published, once.
+ *
+ * Failed rounds are retried the next round; a gateway failure (`transient`) is a warning, any other one too
+ * until {@link PAGE_AFTER_FAILED_ROUNDS} rounds in a row have failed: then it pages `livenessAtRisk`.
  */
 import { ArweaveSigner, createData, type JWKInterface } from "@dha-team/arbundles";
 
@@ -13,6 +19,7 @@ import {
   ArweaveError,
   createSignedMessage,
   type PostedBundle,
+  type SignedBundle,
   type Tag,
   type TransactionInfo,
 } from "../../common/arweave";
@@ -21,15 +28,34 @@ import type { AgentMetrics } from "../../common/metrics";
 import type { Store } from "../../common/store";
 import { processTarget } from "./scheduler";
 
-/** The gateway operations the publisher needs (ArweaveClient). */
+/** Posting items and looking them up (ArweaveClient); the CU's publishing uses this one. */
 export interface PublishTarget {
   postDataItems(items: readonly Uint8Array[]): Promise<PostedBundle>;
   getInfo(id: string): Promise<TransactionInfo>;
 }
 
+/**
+ * The gateway operations the SU's publisher needs (ArweaveClient): a bundle transaction signed once and stored,
+ * then sent (again, after a failure) as that same transaction.
+ */
+export interface BundleTarget {
+  signBundle(items: readonly Uint8Array[]): Promise<SignedBundle>;
+  sendBundle(transaction: string, items: readonly Uint8Array[]): Promise<PostedBundle>;
+  getInfo(id: string): Promise<TransactionInfo>;
+  /** Housekeeping owed after a post (ArLocal's mine), run at the start of every round. */
+  settle?(): Promise<void>;
+}
+
+/**
+ * K: the failed rounds in a row (other than gateway outages, which only warn) after which the publisher pages
+ * `livenessAtRisk`. One refusal is often cleared by the next round (the resume finds the items posted), so one
+ * failure alone does not page.
+ */
+export const PAGE_AFTER_FAILED_ROUNDS = 3;
+
 export interface PublisherOptions {
   store: Store;
-  arweave: PublishTarget;
+  arweave: BundleTarget;
   /** The JWK that signs the Assignment and Scheduler-Location items. */
   wallet: JWKInterface;
   /** The scheduler's EVM address (tag Holo-Scheduler). */
@@ -39,6 +65,8 @@ export interface PublisherOptions {
   logger: Logger;
   metrics?: AgentMetrics;
   now?: () => number;
+  /** K, default {@link PAGE_AFTER_FAILED_ROUNDS}. */
+  pageAfterFailedRounds?: number;
 }
 
 interface PendingRow {
@@ -97,6 +125,8 @@ export class Publisher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Rounds failed in a row (reset by a round that succeeds). */
+  private failedRounds = 0;
   /** Rounds and Scheduler-Location posts run one at a time: two resuming one publication would post it twice. */
   private lock: Promise<unknown> = Promise.resolve();
 
@@ -104,7 +134,11 @@ export class Publisher {
     if (!Number.isSafeInteger(options.batch) || options.batch < 1) {
       throw new RangeError(`Publisher: batch must be a positive integer, got ${String(options.batch)}`);
     }
-    this.o = { now: Date.now, ...options };
+    const k = options.pageAfterFailedRounds ?? PAGE_AFTER_FAILED_ROUNDS;
+    if (!Number.isSafeInteger(k) || k < 1) {
+      throw new RangeError(`Publisher: pageAfterFailedRounds must be a positive integer, got ${String(k)}`);
+    }
+    this.o = { now: Date.now, ...options, pageAfterFailedRounds: k };
   }
 
   /** Slots assigned and not yet in a posted publication. */
@@ -124,6 +158,7 @@ export class Publisher {
 
   /** Publishes until nothing is left (each bundle at most `batch` slots); returns what was posted. */
   async publishAll(): Promise<PublishOutcome[]> {
+    await this.o.arweave.settle?.();
     const out: PublishOutcome[] = [];
     for (;;) {
       const r = await this.publishOnce();
@@ -205,28 +240,63 @@ export class Publisher {
     return this.resume(publication);
   }
 
-  /** Posts publication `id` unless the gateway has its items already; marks it posted. */
+  /**
+   * Posts publication `id` unless the gateway has its items already; marks it posted. The bundle transaction
+   * is signed and stored once, before its first post; every resume re-sends that one.
+   */
   private async resume(id: number): Promise<PublishOutcome> {
     const db = this.o.store.db;
     const pub = db.prepare("SELECT * FROM publications WHERE id = ?").get(id) as {
       kind: string;
       item_ids: string;
       items: Buffer | null;
+      bundle_id: string | null;
+      bundle_tx: string | null;
     };
     const ids = JSON.parse(pub.item_ids) as string[];
     const slots = (
       db.prepare("SELECT COUNT(*) AS n FROM assignments WHERE publication = ?").get(id) as { n: number }
     ).n;
-    let bundleId: string | null = null;
-    if (await this.gatewayHas(ids)) {
+    let bundleId = pub.bundle_id;
+    const recovered = (why: string) =>
       this.o.logger.info(
-        { event: "su.publish.recovered", publication: id },
+        { event: "su.publish.recovered", publication: id, bundleId, why },
         "publication already on Arweave",
       );
+    if (await this.gatewayHas(ids)) {
+      recovered("its items are on the gateway");
     } else {
       const items = this.itemsOf(id, pub.kind, ids, pub.items);
-      const posted = await this.o.arweave.postDataItems(items);
-      bundleId = posted.bundleId;
+      let transaction = pub.bundle_tx;
+      if (transaction === null) {
+        const signed = await this.o.arweave.signBundle(items);
+        db.prepare("UPDATE publications SET bundle_id = ?, bundle_tx = ? WHERE id = ?").run(
+          signed.bundleId,
+          signed.transaction,
+          id,
+        );
+        bundleId = signed.bundleId;
+        transaction = signed.transaction;
+      }
+      try {
+        await this.o.arweave.sendBundle(transaction, items);
+      } catch (error) {
+        // A refusal may be about a post that already went through (a retry, a re-post after a crash): look again.
+        const refused = error instanceof ArweaveError && error.kind !== "transient";
+        if (!refused || !(await this.gatewayHas(ids).catch(() => false))) {
+          if (refused && error.status === 400) {
+            // the gateway calls the transaction itself invalid (an anchor too old after a long outage, a
+            // reward too low): it was never accepted, so the next round signs a new one
+            db.prepare("UPDATE publications SET bundle_id = NULL, bundle_tx = NULL WHERE id = ?").run(id);
+            this.o.logger.warn(
+              { event: "su.publish.resign", publication: id, bundleId, err: error.message },
+              "the gateway refused the bundle transaction; it will be signed again",
+            );
+          }
+          throw error;
+        }
+        recovered("the gateway refused the post but has the items");
+      }
     }
     db.prepare("UPDATE publications SET status = 'posted', bundle_id = ?, posted_at = ? WHERE id = ?").run(
       bundleId,
@@ -316,12 +386,26 @@ export class Publisher {
     if (this.timer !== undefined || this.stopped) return;
     const tick = () => {
       this.running = this.publishAll()
-        .then(() => undefined)
+        .then(() => {
+          this.failedRounds = 0;
+        })
         .catch((error: unknown) => {
+          this.failedRounds += 1;
           const transient = error instanceof ArweaveError && error.kind === "transient";
-          if (transient)
-            this.o.logger.warn({ event: "su.publish.retry", err: error }, "publishing failed; retrying");
-          else logPage(this.o.logger, "livenessAtRisk", { err: error }, "publishing to Arweave failed");
+          const rounds = this.failedRounds;
+          if (transient || rounds < this.o.pageAfterFailedRounds) {
+            this.o.logger.warn(
+              { event: "su.publish.retry", err: error, failedRounds: rounds },
+              "publishing failed; retrying",
+            );
+          } else {
+            logPage(
+              this.o.logger,
+              "livenessAtRisk",
+              { err: error, failedRounds: rounds },
+              `publishing to Arweave failed ${rounds} rounds in a row`,
+            );
+          }
         })
         .finally(() => {
           this.running = undefined;

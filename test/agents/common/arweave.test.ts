@@ -178,6 +178,32 @@ describe("agents/common/arweave", function () {
       expect(info.blockHeight).to.be.a("number"); // mined
     });
 
+    it("signs a bundle once and sends that same transaction again without posting it twice", async function () {
+      const fresh = [
+        await createSignedMessage(wallet, { target: processId, data: "resend 1" }),
+        await createSignedMessage(wallet, { target: processId, data: "resend 2" }),
+      ];
+      const signed = await client.signBundle(fresh);
+      expect(signed.itemIds).to.deep.equal(fresh.map((i) => i.id));
+      expect(await client.has(signed.bundleId)).to.equal(false); // signed, not posted
+      const first = await client.sendBundle(signed.transaction, fresh);
+      expect(first.bundleId).to.equal(signed.bundleId);
+      // again (a resume after a lost answer): the gateway has it, nothing is posted, the same id comes back
+      const again = await client.sendBundle(signed.transaction, fresh);
+      expect(again).to.deep.equal(first);
+      const bundles = await client.queryByTags({
+        tags: [{ name: "Bundle-Format", values: ["binary"] }],
+        first: 100,
+      });
+      expect(bundles.items.filter((b) => b.id === signed.bundleId)).to.have.length(1);
+      expect((await client.getDataItem(fresh[1].id, signed.bundleId)).id).to.equal(fresh[1].id);
+      // other items are not that transaction's data
+      const other = await createSignedMessage(wallet, { target: processId, data: "not in it" });
+      const mismatch = await expectArweaveError(client.sendBundle(signed.transaction, [fresh[0], other]));
+      expect(mismatch.kind).to.equal("invalid");
+      expect(mismatch.message).to.match(/not the data of bundle/);
+    });
+
     it("reads each item back by id: the same bytes and the same tags", async function () {
       for (const item of items) {
         const data = await client.getData(item.id);
@@ -274,6 +300,46 @@ describe("agents/common/arweave", function () {
     expect(refused.kind).to.equal("invalid");
     expect((await expectArweaveError(client.postDataItems([raw, raw]))).message).to.match(/given twice/);
     expect(await client.has(item.id)).to.equal(false);
+  });
+
+  it("calls a cut or garbled item malformed, and a well laid out one with a bad signature a bad signature", async function () {
+    const item = await createSignedMessage(wallet, {
+      target: processId,
+      tags: [{ name: "Action", value: "Transfer" }],
+      data: "some data to protect",
+    });
+    const raw = new Uint8Array(item.getRaw());
+    const dataStart = raw.length - Buffer.byteLength("some data to protect");
+    const tagsHeader = dataStart - item.rawTags.byteLength - 16;
+    // a tag size pointing past the item's end
+    const hugeTags = new Uint8Array(raw);
+    hugeTags.set([0xff, 0x0f], tagsHeader + 8);
+    // a target flag that is neither 0 nor 1
+    const badFlag = new Uint8Array(raw);
+    badFlag[2 + 512 + 512] = 7;
+    const malformed: [string, Uint8Array][] = [
+      ["cut in the owner (700 bytes)", raw.subarray(0, 700)],
+      ["cut in the target", raw.subarray(0, 2 + 512 + 512 + 10)],
+      ["cut in the tags", raw.subarray(0, dataStart - 3)],
+      ["a tag size past the end", hugeTags],
+      ["a target flag of 7", badFlag],
+      ["tags that do not decode", flipped(raw, tagsHeader + 16)],
+    ];
+    for (const [what, bytes] of malformed) {
+      const error = await expectArweaveError(verifyDataItem(bytes));
+      expect(error.kind, what).to.equal("invalid");
+      expect(error.message, what).to.match(/: malformed/);
+      expect(error.message, what).not.to.match(/signature does not verify/);
+    }
+    const badSignature: [string, Uint8Array][] = [
+      ["a data byte", flipped(raw, -1)],
+      ["a signature byte", flipped(raw, 10)],
+      ["cut in the data", raw.subarray(0, raw.length - 5)],
+    ];
+    for (const [what, bytes] of badSignature) {
+      const error = await expectArweaveError(verifyDataItem(bytes));
+      expect(error.message, what).to.match(/signature does not verify$/);
+    }
   });
 
   it("answers notFound for an unknown id, at once, and invalid for a malformed one", async function () {

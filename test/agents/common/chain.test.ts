@@ -385,8 +385,12 @@ describe("agents/common/chain", function () {
       expect(await nonceOf(wallet.address)).to.equal(0);
 
       const client = await connect(wallet, openDb(file));
+      // Blocks are mined only once the fee bump is out: a miner running earlier could mine the original first
+      // on a slow machine, and the test would see no replacement.
+      const recovering = client.recover();
+      await waitFor("the fee bump", async () => (client.operation("mint:crash:pending")?.attempts ?? 0) >= 2);
       startMining();
-      const outcomes = await client.recover();
+      const outcomes = await recovering;
       expect(outcomes).to.have.length(1);
       expect(outcomes[0]).to.deep.include({ opId: "mint:crash:pending", outcome: "mined" });
       const record = client.operation("mint:crash:pending")!;

@@ -16,6 +16,7 @@
  * BENCH_PUBLISH_EVERY (SU publishEvery, default 1s; `1h` keeps the publisher out of the measured window),
  * BENCH_OUT (the result file, default bench/results/e2e.json).
  */
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -150,8 +151,44 @@ async function breakdown(d: Devnet, items: { id: string; bytes: Uint8Array }[]) 
   };
 }
 
+/** The one-line summary of a `holo devnet --scenario fraud --once` run: the game figures. */
+function fraudScenario(): {
+  detectToChallengeSec: number | null;
+  gameWallSec: number | null;
+  summary: unknown;
+} {
+  const run = spawnSync(
+    process.execPath,
+    [path.join(__dirname, "..", "bin", "holo.js"), "devnet", "--scenario", "fraud", "--once", "--port", "0"],
+    { encoding: "utf8", timeout: 600_000, cwd: path.join(__dirname, "..") },
+  );
+  const last = run.stdout.trim().split("\n").pop() ?? "";
+  let summary: { ok?: boolean; detectToChallengeSec?: number | null; gameWallSec?: number | null };
+  try {
+    summary = JSON.parse(last) as typeof summary;
+  } catch {
+    throw new Error(
+      `holo devnet --scenario fraud --once printed no summary (exit ${run.status}): ${run.stderr.slice(-2000)}`,
+    );
+  }
+  if (run.status !== 0 || summary.ok !== true) {
+    throw new Error(`the fraud scenario did not end as expected (exit ${run.status}): ${last}`);
+  }
+  return {
+    detectToChallengeSec: summary.detectToChallengeSec ?? null,
+    gameWallSec: summary.gameWallSec ?? null,
+    summary,
+  };
+}
+
 async function main() {
   const started = new Date();
+  // The game figures first, from a devnet of its own (a child process), before this one loads the machine.
+  console.log("fraud scenario: holo devnet --scenario fraud --once …");
+  const fraud = fraudScenario();
+  console.log(
+    `fraud scenario: detectToChallengeSec ${fraud.detectToChallengeSec}, gameWallSec ${fraud.gameWallSec}`,
+  );
   const d = await startDevnet("holo-bench-e2e-");
   let agents: { su: AgentProcess; cu: AgentProcess } | undefined;
   try {
@@ -262,11 +299,13 @@ async function main() {
       suAcceptLatencyMs: { median: round(quantile(accept, 0.5)), p99: round(quantile(accept, 0.99)) },
       sendRetries: errors,
       breakdownMsPerMessage: parts,
-      detectToChallengeSec: null,
-      gameWallSec: null,
-      gameReason:
-        "not measured: agents/watcher (startWatcher) and agents/common/games.ts were still being written when this " +
-        "benchmark was built; measure them once the watcher runs on the devnet",
+      // From `holo devnet --scenario fraud --once` (the watcher, the faulty CU and the game on the devnet).
+      detectToChallengeSec: fraud.detectToChallengeSec,
+      gameWallSec: fraud.gameWallSec,
+      gameNote:
+        "holo devnet --scenario fraud --once: detect = the wrong commitment's post to the game opened; the game's " +
+        "wall time includes the devnet running the liar's clock down once it stops answering (its lie cannot be proven)",
+      fraudSummary: fraud.summary,
       goals: { msgsPerSec: 500, resultLatencyMedianMs: 250 },
     };
     fs.mkdirSync(path.dirname(OUT), { recursive: true });

@@ -277,6 +277,11 @@ export interface ScenarioSummary {
   gameMoves: number;
   /** Wall-clock seconds from the first game opened to the last resolved (`null` without a game). */
   gameWallSec: number | null;
+  /**
+   * Wall-clock seconds from a wrong commitment's post to the game opened against it, the earliest such pair
+   * (`null` without a game); both as the devnet's monitor saw them (it polls the chain).
+   */
+  detectToChallengeSec: number | null;
   /** Chain time the devnet added (evm_increaseTime) to pass challenge windows and grace periods. */
   timeAdvancedSec: number;
   wallSec: number;
@@ -448,6 +453,12 @@ export async function runOnce(o: OnceOptions): Promise<ScenarioSummary> {
   const honestWon =
     !honestRejected && !honestSlashed && !liarFinalized && !gamesWonByLiar && tip >= slots - 1;
   const opened = games.map((g) => g.openedAtMs);
+  const detect = games
+    .map((g) => {
+      const c = o.monitor.commitments.get(g.commitment);
+      return c === undefined ? undefined : g.openedAtMs - c.postedAtMs;
+    })
+    .filter((ms): ms is number => ms !== undefined);
   const closed = games.filter((g) => g.resolvedAtMs !== undefined).map((g) => g.resolvedAtMs!);
   const summary: ScenarioSummary = {
     scenario: o.scenario,
@@ -466,6 +477,7 @@ export async function runOnce(o: OnceOptions): Promise<ScenarioSummary> {
       games.length === 0 || closed.length === 0
         ? null
         : Math.round((Math.max(...closed) - Math.min(...opened)) / 100) / 10,
+    detectToChallengeSec: detect.length === 0 ? null : Math.round(Math.min(...detect) / 100) / 10,
     timeAdvancedSec: advanced,
     wallSec: Math.round((Date.now() - o.startedAtMs) / 100) / 10,
   };

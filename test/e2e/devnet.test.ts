@@ -29,6 +29,7 @@ interface Summary {
   rejected: number;
   gameMoves: number;
   gameWallSec: number | null;
+  detectToChallengeSec: number | null;
   timeAdvancedSec: number;
 }
 
@@ -161,6 +162,7 @@ describe("e2e: holo devnet --once", function () {
       honestWon: true,
       rejected: 0,
       gameWallSec: null,
+      detectToChallengeSec: null,
     });
     expect(r.summary.timeAdvancedSec).to.be.greaterThan(0); // the challenge window was skipped
     // The ready event describes the agents; the live lines say what happened.
@@ -190,6 +192,7 @@ describe("e2e: holo devnet --once", function () {
     expect(r.summary.rejected).to.be.at.least(1); // the liar's commitment lost its game
     expect(r.summary.gameMoves).to.be.at.least(1);
     expect(r.summary.gameWallSec).to.be.a("number");
+    expect(r.summary.detectToChallengeSec).to.be.a("number").and.to.be.at.least(0);
     expect(r.ready.agents?.cus.map((c) => c.fault)).to.deep.equal([null, { kind: "state", fromSlot: 1 }]);
     expect(r.stderr).to.match(/CHALLENGE: watcher opened game/);
     expect(r.stderr).to.match(/SLASHED faulty CU/);

@@ -12,10 +12,11 @@ import type { JWKInterface } from "@dha-team/arbundles";
 
 import { ArweaveClient, ArweaveError } from "../common/arweave";
 import { ChainClient } from "../common/chain";
-import { ConfigError, describeConfig, loadConfig, redactConfig } from "../common/config";
+import { ConfigError, redactConfig } from "../common/config";
+import { runAgent, runIfMain } from "../common/main";
 import { GamePlayer } from "../common/games";
 import type { HttpServer } from "../common/http";
-import { createLogger, logPage, type Logger } from "../common/log";
+import { logPage, type Logger } from "../common/log";
 import { createMetrics } from "../common/metrics";
 import type { Store } from "../common/store";
 import { createComputeApi } from "./api/routes";
@@ -219,54 +220,18 @@ export async function startCompute(
   }
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(
-      `holo-cu: the Holoproof compute unit\n\nSettings:\n${describeConfig(ComputeSettings).text()}\n`,
-    );
-    return 0;
-  }
-  let config: ComputeConfig;
-  try {
-    config = loadConfig(ComputeSettings, { env: process.env, flags: [...argv] });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(error.message + "\n");
-      return error.exitCode;
-    }
-    throw error;
-  }
-  const logger = createLogger({ agent: "cu", level: config.logLevel });
-  let running: RunningCompute;
-  try {
-    running = await startCompute(config, logger);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(error.message + "\n");
-      return error.exitCode;
-    }
-    logPage(logger, "stopped", { err: error }, "the compute unit could not start");
-    return 1;
-  }
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ event: "cu.stopping", signal }, "stopping");
-      resolve();
-    };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-  });
-  await running.stop();
-  logger.info({ event: "cu.stopped" }, "stopped");
-  return 0;
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`holo-cu: ${String(error)}\n`);
-      process.exit(1);
+/** The command line: `holo-cu --help` lists every setting. */
+export function main(argv: readonly string[]): Promise<number> {
+  return runAgent(
+    {
+      command: "holo-cu",
+      agent: "cu",
+      title: "the Holoproof compute unit",
+      settings: ComputeSettings,
+      start: startCompute,
     },
+    argv,
   );
 }
+
+runIfMain(module, "holo-cu", main);

@@ -10,8 +10,9 @@ import type { JWKInterface } from "@dha-team/arbundles";
 import { JsonRpcProvider, type Provider } from "ethers";
 
 import { ArweaveClient } from "../common/arweave";
-import { ConfigError, describeConfig, loadConfig, redactConfig } from "../common/config";
-import { createLogger, logPage, type Logger } from "../common/log";
+import { ConfigError, redactConfig } from "../common/config";
+import { runAgent, runIfMain } from "../common/main";
+import type { Logger } from "../common/log";
 import { createMetrics } from "../common/metrics";
 import type { HttpServer } from "../common/http";
 import type { Store } from "../common/store";
@@ -191,54 +192,18 @@ export async function startScheduler(
   }
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(
-      `holo-su: the Holoproof scheduler unit\n\nSettings:\n${describeConfig(SchedulerSettings).text()}\n`,
-    );
-    return 0;
-  }
-  let config: SchedulerConfig;
-  try {
-    config = loadConfig(SchedulerSettings, { env: process.env, flags: [...argv] });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(error.message + "\n");
-      return error.exitCode;
-    }
-    throw error;
-  }
-  const logger = createLogger({ agent: "su", level: config.logLevel });
-  let running: RunningScheduler;
-  try {
-    running = await startScheduler(config, logger);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(error.message + "\n");
-      return error.exitCode;
-    }
-    logPage(logger, "stopped", { err: error }, "the scheduler unit could not start");
-    return 1;
-  }
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ event: "su.stopping", signal }, "stopping");
-      resolve();
-    };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-  });
-  await running.stop();
-  logger.info({ event: "su.stopped" }, "stopped");
-  return 0;
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`holo-su: ${String(error)}\n`);
-      process.exit(1);
+/** The command line: `holo-su --help` lists every setting. */
+export function main(argv: readonly string[]): Promise<number> {
+  return runAgent(
+    {
+      command: "holo-su",
+      agent: "su",
+      title: "the Holoproof scheduler unit",
+      settings: SchedulerSettings,
+      start: startScheduler,
     },
+    argv,
   );
 }
+
+runIfMain(module, "holo-su", main);

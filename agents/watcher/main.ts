@@ -9,10 +9,11 @@ import fs from "node:fs";
 
 import { ArweaveClient } from "../common/arweave";
 import { ChainClient } from "../common/chain";
-import { ConfigError, describeConfig, loadConfig, redactConfig } from "../common/config";
+import { redactConfig } from "../common/config";
+import { runAgent, runIfMain } from "../common/main";
 import { GamePlayer } from "../common/games";
 import type { HttpServer } from "../common/http";
-import { createLogger, logPage, type Logger } from "../common/log";
+import type { Logger } from "../common/log";
 import { createMetrics } from "../common/metrics";
 import type { Store } from "../common/store";
 import type { LogSource } from "../compute/domain/log-source";
@@ -150,50 +151,18 @@ export async function startWatcher(
   }
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(
-      `holo-watcher: the Holoproof watcher\n\nSettings:\n${describeConfig(WatcherSettings).text()}\n`,
-    );
-    return 0;
-  }
-  let config: WatcherConfig;
-  try {
-    config = loadConfig(WatcherSettings, { env: process.env, flags: [...argv] });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(error.message + "\n");
-      return error.exitCode;
-    }
-    throw error;
-  }
-  const logger = createLogger({ agent: "watcher", level: config.logLevel });
-  let running: RunningWatcher;
-  try {
-    running = await startWatcher(config, logger);
-  } catch (error) {
-    logPage(logger, "stopped", { err: error }, "the watcher could not start");
-    return 1;
-  }
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ event: "watcher.stopping", signal }, "stopping");
-      resolve();
-    };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-  });
-  await running.stop();
-  logger.info({ event: "watcher.stopped" }, "stopped");
-  return 0;
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`holo-watcher: ${String(error)}\n`);
-      process.exit(1);
+/** The command line: `holo-watcher --help` lists every setting. */
+export function main(argv: readonly string[]): Promise<number> {
+  return runAgent(
+    {
+      command: "holo-watcher",
+      agent: "watcher",
+      title: "the Holoproof watcher",
+      settings: WatcherSettings,
+      start: startWatcher,
     },
+    argv,
   );
 }
+
+runIfMain(module, "holo-watcher", main);

@@ -22,15 +22,11 @@ import { logPage, type Logger } from "../../common/log";
 import type { AgentMetrics } from "../../common/metrics";
 import type { Store } from "../../common/store";
 import type { PublishTarget } from "../../scheduler/domain/publisher";
+import { loadRegisteredProcess, ProcessMismatchError, type RegisteredProcess } from "../../common/process";
 import { FastProcess } from "../../../machine/fast";
 import { CheckpointError } from "../../../machine/fast/process";
 import { Process, type MessageResult } from "../../../machine/process";
-import {
-  assignmentDomain,
-  assignmentHash,
-  recoverAssignmentSigner,
-  type Assignment,
-} from "../../../sdk/ts/assignments";
+import { assignmentHash, recoverAssignmentSigner, type Assignment } from "../../../sdk/ts/assignments";
 import { resultsDepth } from "../../../sdk/ts/dispute/game";
 import { CommitmentTrace, ResultsChain, type GameTrace, type SlotInput } from "../../../sdk/ts/dispute/trace";
 import { commitmentId, type Commitment } from "../../../sdk/ts/results";
@@ -305,35 +301,25 @@ export class ComputeUnit {
   }
 
   private async follow(spec: FollowSpec): Promise<void> {
-    const id = spec.id.toLowerCase();
-    const info = await this.registry.getProcess(id);
-    const mod = await this.registry.getModule(info.moduleId);
-    const memoryPages = Number(mod.memoryPages);
-    const fast = FastProcess.create(spec.wasm, { memoryLimitPages: memoryPages });
-    if (hexlify(fast.moduleRoot) !== mod.moduleRoot.toLowerCase()) {
-      throw new ComputeError(
-        "ModuleMismatch",
-        `process ${id}: the wasm's module root ${hexlify(fast.moduleRoot)} is not the registered ${mod.moduleRoot}`,
-      );
-    }
-    const initial = hexlify(fast.processStateHash());
-    if (initial !== info.initialStateHash.toLowerCase()) {
-      throw new ComputeError(
-        "InitialStateMismatch",
-        `process ${id}: initial state ${initial} is not ${info.initialStateHash}`,
-      );
-    }
     const { chainId } = await this.o.chain.provider.getNetwork();
+    let p: RegisteredProcess;
+    try {
+      p = await loadRegisteredProcess(this.registry, this.o.processRegistry, chainId, spec.id, spec.wasm);
+    } catch (error) {
+      if (error instanceof ProcessMismatchError) throw new ComputeError(error.code, error.message);
+      throw error;
+    }
+    const { id, fast, memoryPages, initialStateHash: initial } = p;
     const f: Followed = {
       id,
       fast,
       wasm: spec.wasm,
       memoryPages,
-      stepLimit: Number(mod.stepLimit > 0xffffffffn ? 0xffffffffn : mod.stepLimit),
-      scheduler: info.scheduler,
-      moduleRoot: hexlify(fast.moduleRoot),
+      stepLimit: p.stepLimit,
+      scheduler: p.scheduler,
+      moduleRoot: p.moduleRoot,
       initialStateHash: initial,
-      domain: assignmentDomain(chainId, this.o.processRegistry),
+      domain: p.domain,
       nextSlot: 0n,
       lastAssignmentHash: ZeroHash,
       stateHash: initial,

@@ -21,9 +21,10 @@ import { logPage, type Logger } from "../../common/log";
 import type { AgentMetrics } from "../../common/metrics";
 import type { Store } from "../../common/store";
 import type { LogEntry, LogSource } from "../../compute/domain/log-source";
+import { loadRegisteredProcess, ProcessMismatchError, type RegisteredProcess } from "../../common/process";
 import { FastProcess } from "../../../machine/fast";
 import { Process } from "../../../machine/process";
-import { assignmentDomain, assignmentHash, recoverAssignmentSigner } from "../../../sdk/ts/assignments";
+import { assignmentHash, recoverAssignmentSigner } from "../../../sdk/ts/assignments";
 import { CommitmentTrace, ResultsChain, resultsDepth } from "../../../sdk/ts/dispute";
 import { commitmentId, type Commitment } from "../../../sdk/ts/results";
 import { ProcessRegistry__factory, ResultRegistry__factory } from "../../../typechain-types";
@@ -170,34 +171,24 @@ export class Watcher {
   }
 
   private async follow(spec: WatchSpec): Promise<void> {
-    const id = spec.id.toLowerCase();
-    const info = await this.registry.getProcess(id);
-    const mod = await this.registry.getModule(info.moduleId);
-    const memoryPages = Number(mod.memoryPages);
-    const fast = FastProcess.create(spec.wasm, { memoryLimitPages: memoryPages });
-    if (hexlify(fast.moduleRoot) !== mod.moduleRoot.toLowerCase()) {
-      throw new WatcherError(
-        "ModuleMismatch",
-        `process ${id}: the wasm's module root ${hexlify(fast.moduleRoot)} is not the registered ${mod.moduleRoot}`,
-      );
-    }
-    const initial = hexlify(fast.processStateHash());
-    if (initial !== info.initialStateHash.toLowerCase()) {
-      throw new WatcherError(
-        "InitialStateMismatch",
-        `process ${id}: initial state ${initial} is not ${info.initialStateHash}`,
-      );
-    }
     const { chainId } = await this.o.chain.provider.getNetwork();
+    let p: RegisteredProcess;
+    try {
+      p = await loadRegisteredProcess(this.registry, this.o.processRegistry, chainId, spec.id, spec.wasm);
+    } catch (error) {
+      if (error instanceof ProcessMismatchError) throw new WatcherError(error.code, error.message);
+      throw error;
+    }
+    const { id, fast, memoryPages, initialStateHash: initial } = p;
     this.watched.set(id, {
       id,
       wasm: spec.wasm,
       memoryPages,
-      stepLimit: Number(mod.stepLimit > 0xffffffffn ? 0xffffffffn : mod.stepLimit),
-      scheduler: info.scheduler,
-      moduleRoot: mod.moduleRoot,
+      stepLimit: p.stepLimit,
+      scheduler: p.scheduler,
+      moduleRoot: p.moduleRoot,
       initialStateHash: initial,
-      domain: assignmentDomain(chainId, this.o.processRegistry),
+      domain: p.domain,
       fast,
       slots: [],
     });

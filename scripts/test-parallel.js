@@ -19,14 +19,30 @@ const path = require("node:path");
 const ROOT = path.resolve(__dirname, "..");
 
 /**
- * The shards, by directory prefix. The first is the CPU-heavy machine and prover work; the last takes every
- * file no earlier shard claimed.
+ * The shards, by path prefix: a file goes to the shard with its longest matching prefix, and to the last shard
+ * when none matches. The first is the CPU-heavy machine and prover work (its longest file, fast mode's 1,000
+ * random messages, runs with the system shard to even them out).
  */
 const SHARDS = [
   { name: "machine", prefixes: ["test/osp/", "test/machine/", "test/processes/", "test/sdk/"] },
   { name: "agents", prefixes: ["test/agents/", "test/e2e/"] },
-  { name: "system", prefixes: [] },
+  { name: "system", prefixes: ["test/machine/fast/processes.test.ts"] },
 ];
+
+/** The index of the shard `file` belongs to. */
+function shardOf(file) {
+  let best = SHARDS.length - 1;
+  let length = -1;
+  SHARDS.forEach((s, i) => {
+    for (const p of s.prefixes) {
+      if (file.startsWith(p) && p.length > length) {
+        best = i;
+        length = p.length;
+      }
+    }
+  });
+  return best;
+}
 
 function testFiles(dir) {
   const out = [];
@@ -54,10 +70,7 @@ function parseArgs(argv) {
 function assign(files, jobs) {
   if (jobs === 1) return [{ name: "all", files }];
   const shards = SHARDS.map((s) => ({ name: s.name, files: [] }));
-  for (const f of files) {
-    const i = SHARDS.findIndex((s, k) => k === SHARDS.length - 1 || s.prefixes.some((p) => f.startsWith(p)));
-    shards[i].files.push(f);
-  }
+  for (const f of files) shards[shardOf(f)].files.push(f);
   // Fewer jobs than shards: the trailing shards run together in the last job.
   while (shards.length > jobs) {
     const last = shards.pop();

@@ -143,6 +143,12 @@ async function start(
   stops: (() => Promise<void> | void)[],
   stopAll: () => Promise<void>,
 ): Promise<RunningSystem> {
+  if (!fs.existsSync(o.wasm) && path.resolve(o.wasm) === TOKEN_WASM) {
+    // A fresh clone has not built the example processes yet (`npm test` does): build the token now.
+    o.progress("Building the example token process (AssemblyScript, once)…");
+    const { buildProcess } = await import("../../scripts/build-processes");
+    buildProcess("token");
+  }
   if (!fs.existsSync(o.wasm)) {
     throw new CliError(
       `the example token module ${o.wasm} is missing: run \`npm run build:processes\` first (or give --no-agents)`,

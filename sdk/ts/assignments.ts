@@ -9,8 +9,10 @@
  * ProcessRegistry's address, so a signature is valid on one chain and one registry only; the process
  * id inside the struct binds it to one process.
  */
-import { TypedDataEncoder, keccak256, toUtf8Bytes, verifyTypedData } from "ethers";
-import type { BigNumberish, SignatureLike, Signer, TypedDataDomain, TypedDataField } from "ethers";
+import { TypedDataEncoder, concat, getBytes, keccak256, toBigInt, toUtf8Bytes } from "ethers";
+import type { BigNumberish, BytesLike, Signer, TypedDataDomain, TypedDataField } from "ethers";
+
+import { recoverAddress, signDigest } from "./secp256k1";
 
 /** One message placed at one slot of a process (see `IAssignments.Assignment`). */
 export interface Assignment {
@@ -62,9 +64,71 @@ export function assignmentDomain(chainId: BigNumberish, verifyingContract: strin
   return { name: DOMAIN_NAME, version: DOMAIN_VERSION, chainId, verifyingContract };
 }
 
-/** The EIP-712 `hashStruct` of `a` (domain-free). */
+/** Domain separators by domain: a compute unit hashes one domain per process, once per slot. */
+const separators = new Map<string, Uint8Array>();
+
+function domainSeparator(domain: TypedDataDomain): Uint8Array {
+  const keys = Object.keys(domain).sort().join(",");
+  const cacheable =
+    keys === "chainId,name,verifyingContract,version" &&
+    typeof domain.verifyingContract === "string" &&
+    domain.chainId !== null &&
+    domain.chainId !== undefined;
+  const key = cacheable
+    ? `${domain.name}\u0000${domain.version}\u0000${toBigInt(domain.chainId!)}\u0000${domain.verifyingContract!.toLowerCase()}`
+    : undefined;
+  const known = key === undefined ? undefined : separators.get(key);
+  if (known !== undefined) return known;
+  const hash = getBytes(TypedDataEncoder.hashDomain(domain));
+  if (key !== undefined && separators.size < 1024) separators.set(key, hash);
+  return hash;
+}
+
+const TYPEHASH_BYTES = getBytes(ASSIGNMENT_TYPEHASH);
+const MAX_UINT64 = (1n << 64n) - 1n;
+
+function word32(value: BytesLike, field: string): Uint8Array {
+  let b: Uint8Array;
+  try {
+    b = getBytes(value);
+  } catch {
+    throw new TypeError(`Assignment.${field} must be 32 bytes of hex, got ${String(value)}`);
+  }
+  if (b.length !== 32) throw new TypeError(`Assignment.${field} must be 32 bytes, got ${b.length}`);
+  return b;
+}
+
+function word64(value: BigNumberish, field: string): Uint8Array {
+  let n: bigint;
+  try {
+    n = toBigInt(value);
+  } catch {
+    throw new TypeError(`Assignment.${field} must be an integer, got ${String(value)}`);
+  }
+  if (n < 0n || n > MAX_UINT64) throw new RangeError(`Assignment.${field} ${n} is not a uint64`);
+  const out = new Uint8Array(32);
+  for (let i = 31; n > 0n; i--, n >>= 8n) out[i] = Number(n & 0xffn);
+  return out;
+}
+
+/**
+ * The EIP-712 `hashStruct` of `a` (domain-free). Encoded by hand, field by field in {ASSIGNMENT_TYPES}'s order,
+ * because ethers' generic encoder costs more than the signature on every slot; test/sdk/assignments.test.ts
+ * checks it equals `TypedDataEncoder.hashStruct` for random assignments and refuses what ethers refuses.
+ */
 export function assignmentStructHash(a: Assignment): string {
-  return TypedDataEncoder.hashStruct("Assignment", ASSIGNMENT_TYPES, a);
+  return keccak256(
+    concat([
+      TYPEHASH_BYTES,
+      word32(a.process, "process"),
+      word64(a.slot, "slot"),
+      word32(a.messageId, "messageId"),
+      word32(a.messageHash, "messageHash"),
+      word64(a.timestamp, "timestamp"),
+      word64(a.blockHeight, "blockHeight"),
+      word32(a.prevAssignmentHash, "prevAssignmentHash"),
+    ]),
+  );
 }
 
 /**
@@ -72,7 +136,7 @@ export function assignmentStructHash(a: Assignment): string {
  * names it as `prevAssignmentHash`; a commitment names the last one as `lastAssignmentHash`.
  */
 export function assignmentHash(domain: TypedDataDomain, a: Assignment): string {
-  return TypedDataEncoder.hash(domain, ASSIGNMENT_TYPES, a);
+  return keccak256(concat(["0x1901", domainSeparator(domain), assignmentStructHash(a)]));
 }
 
 /** Signs `a` with `signer` (the process's scheduler) under `domain`; returns the 65-byte signature. */
@@ -84,13 +148,24 @@ export async function signAssignment(
   return signer.signTypedData(domain, ASSIGNMENT_TYPES, a);
 }
 
-/** The address that signed `signature` over `a` under `domain`. Throws on a malformed signature. */
+/**
+ * Signs `a` under `domain` with a raw private key (libsecp256k1, see ./secp256k1.ts): the scheduler unit's
+ * per-slot path. Returns the same 65 bytes as {signAssignment} with a wallet of that key.
+ */
+export function signAssignmentWithKey(privateKey: BytesLike, domain: TypedDataDomain, a: Assignment): string {
+  return signDigest(privateKey, assignmentHash(domain, a));
+}
+
+/**
+ * The address that signed `signature` over `a` under `domain`. Throws on a malformed signature, and on one
+ * the contracts refuse (not 65 bytes, `v` not 27/28, a high `s`): see ./secp256k1.ts.
+ */
 export function recoverAssignmentSigner(
   domain: TypedDataDomain,
   a: Assignment,
-  signature: SignatureLike,
+  signature: BytesLike,
 ): string {
-  return verifyTypedData(domain, ASSIGNMENT_TYPES, a, signature);
+  return recoverAddress(assignmentHash(domain, a), signature);
 }
 
 /**

@@ -35,13 +35,15 @@ import {
   deserializeTags,
   longTo32ByteArray,
 } from "@dha-team/arbundles";
-import type { JWKInterface } from "@dha-team/arbundles";
+import type { JWKInterface, Signer } from "@dha-team/arbundles";
 import Arweave from "arweave";
+import { computeAddress, getBytes, hashMessage, hexlify } from "ethers";
 import type Transaction from "arweave/node/lib/transaction";
 
 import { createLogger, type Logger } from "./log";
 import type { AgentMetrics } from "./metrics";
 import { attemptsOf, isTransientHttpStatus, isTransientNetworkError, retry } from "./retry";
+import { publicKeyOf, signDigest } from "../../sdk/ts/secp256k1";
 
 // ---------------------------------------------------------------------------------------------------------
 // Errors
@@ -300,11 +302,42 @@ export interface AoMessage {
 }
 
 /**
- * A signed ANS-104 data item following AO's conventions: tags `Data-Protocol: ao`, `Variant: ao.TN.1`,
- * `Type: Message|Process|Assignment`, then the caller's tags; signed with the JWK `wallet` (Arweave RSA-PSS).
- * The protocol tags cannot be given in `tags` (except `Variant`): an `invalid` ArweaveError.
+ * An ANS-104 signer of type 3 (Ethereum) on libsecp256k1 (sdk/ts/secp256k1.ts), for the items an agent signs
+ * once per slot. The owner is the 65-byte uncompressed public key and the signature is an EIP-191
+ * `personal_sign` of the item's deep hash: what arbundles' `EthereumSigner` makes and every gateway verifies,
+ * at about a twentieth of its cost (it re-derives an ethers v5 wallet per signature). EIP-191's prefix keeps
+ * these signatures apart from the EIP-712 assignment signatures the same key makes.
  */
-export async function createSignedMessage(wallet: JWKInterface, message: AoMessage): Promise<DataItem> {
+export class EthereumItemSigner implements Signer {
+  readonly publicKey: Buffer;
+  readonly signatureType = 3;
+  readonly signatureLength = 65;
+  readonly ownerLength = 65;
+  /** The EVM address of the key. */
+  readonly address: string;
+  readonly #key: string;
+
+  constructor(privateKey: string) {
+    this.publicKey = Buffer.from(publicKeyOf(privateKey));
+    this.#key = privateKey;
+    this.address = computeAddress(hexlify(this.publicKey));
+  }
+
+  sign(message: Uint8Array): Uint8Array {
+    return getBytes(signDigest(this.#key, hashMessage(message)));
+  }
+}
+
+/**
+ * A signed ANS-104 data item following AO's conventions: tags `Data-Protocol: ao`, `Variant: ao.TN.1`,
+ * `Type: Message|Process|Assignment`, then the caller's tags; signed with the JWK `key` (Arweave RSA-PSS) or
+ * an {@link EthereumItemSigner}. The protocol tags cannot be given in `tags` (except `Variant`): an `invalid`
+ * ArweaveError.
+ */
+export async function createSignedMessage(
+  key: JWKInterface | EthereumItemSigner,
+  message: AoMessage,
+): Promise<DataItem> {
   const type = message.type ?? "Message";
   if (!AO_TYPES.includes(type)) {
     throw new ArweaveError(
@@ -330,10 +363,15 @@ export async function createSignedMessage(wallet: JWKInterface, message: AoMessa
     ...own.filter((t) => t !== variant),
   ];
   checkTags(tags);
-  if (typeof wallet?.n !== "string" || typeof wallet.d !== "string") {
-    throw new ArweaveError("invalid", "wallet must be an Arweave JWK with its private part");
+  let signer: Signer;
+  if (key instanceof EthereumItemSigner) {
+    signer = key;
+  } else {
+    if (typeof key?.n !== "string" || typeof key.d !== "string") {
+      throw new ArweaveError("invalid", "wallet must be an Arweave JWK with its private part");
+    }
+    signer = new ArweaveSigner(key);
   }
-  const signer = new ArweaveSigner(wallet);
   const item = createData(message.data ?? "", signer, {
     target: message.target,
     anchor: message.anchor,

@@ -4,6 +4,7 @@
  * start failure pages `stopped` (exit 1), and SIGINT/SIGTERM stop the agent cleanly (exit 0).
  */
 import { ConfigError, describeConfig, loadConfig, type Config, type ConfigSchema } from "./config";
+import { useFastKeccak } from "./hashing";
 import { createLogger, logPage, type LogLevel, type Logger } from "./log";
 
 export interface AgentCommand<S extends ConfigSchema, R extends { stop(): Promise<void> }> {
@@ -29,6 +30,7 @@ export async function runAgent<S extends ConfigSchema, R extends { stop(): Promi
     );
     return 0;
   }
+  useFastKeccak();
   let config: Config<S>;
   try {
     config = loadConfig(spec.settings, { env, flags: [...argv] });

@@ -50,6 +50,11 @@ export const METRIC_SPECS = {
     help: "Slots assigned by the scheduler unit",
     labelNames: [],
   },
+  holo_su_commits_total: {
+    type: "counter",
+    help: "Group commits of accepted messages (SQLite transactions); slots assigned / commits is the batch size",
+    labelNames: [],
+  },
   holo_su_publish_lag_slots: {
     type: "gauge",
     help: "Slots assigned but not yet published to Arweave",

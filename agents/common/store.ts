@@ -209,7 +209,34 @@ function migrate(db: Database.Database, file: string, migrations: readonly Migra
   return check(applied());
 }
 
+/** The most distinct SQL texts whose prepared statements are kept; past it, statements are prepared each time. */
+const STATEMENT_CACHE = 512;
+
+/**
+ * Makes `db.prepare` keep the statements it prepares, by SQL text. The agents prepare their statements where they
+ * use them (a few per slot); SQLite's prepare costs more than the execution of these small queries. A cached
+ * statement is the same object every time, handed back in the default row mode; that is safe here: no agent
+ * iterates a statement lazily (`iterate`) while running it again, and SQLite re-prepares a statement by itself
+ * after a schema change.
+ */
+function memoizePrepare(db: Database.Database): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      statement = prepare(sql);
+      if (cache.size < STATEMENT_CACHE) cache.set(sql, statement);
+    } else if (statement.reader) {
+      // back to the default row mode: a caller may have set pluck/raw/expand on it
+      statement.pluck(false).expand(false).raw(false);
+    }
+    return statement;
+  }) as typeof db.prepare;
+}
+
 function makeStore(db: Database.Database, file: string, version: number): Store {
+  memoizePrepare(db);
   const getMeta = db.prepare("SELECT value FROM meta WHERE key = ?");
   const setMeta = db.prepare(
     "INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) " +

@@ -70,6 +70,11 @@ export const SchedulerSettings = z.object({
     .describe(
       "How often the registry is read for Process items held pending (posted before their on-chain spawn): slot 0 is assigned once the process is spawned",
     ),
+  pendingTtl: duration()
+    .prefault("7d")
+    .describe(
+      "How long a Process item is held pending before it is dropped if its process is still not spawned on chain (the item can be posted again)",
+    ),
   publishBatch: positiveInt().prefault(100).describe("The most slots put in one bundle"),
   logLevel: logLevel().prefault("info").describe("The lowest log level written"),
 });

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import type { JWKInterface } from "@dha-team/arbundles";
 import { JsonRpcProvider, type Provider } from "ethers";
 
-import { ArweaveClient } from "../common/arweave";
+import { ArweaveClient, EthereumItemSigner } from "../common/arweave";
 import { ConfigError, redactConfig } from "../common/config";
 import { runAgent, runIfMain } from "../common/main";
 import type { Logger } from "../common/log";
@@ -87,6 +87,7 @@ export async function startScheduler(
       logger,
       metrics,
       freezeCheckMs: config.freezeCheckEvery,
+      pendingTtlMs: config.pendingTtl,
     });
     for (const p of config.processes) await scheduler.registerProcess(p);
     const local =
@@ -124,6 +125,7 @@ export async function startScheduler(
       store,
       arweave,
       wallet,
+      itemSigner: new EthereumItemSigner(config.privateKey),
       scheduler: scheduler.address,
       batch: config.publishBatch,
       logger,

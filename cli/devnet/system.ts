@@ -165,6 +165,8 @@ async function start(
   const { WatcherSettings } = await import("../../agents/watcher/config");
   const { startWatcher } = await import("../../agents/watcher/main");
   const { loadModule, MODULE_DEFAULTS, moduleTags } = await import("../commands/module");
+  // the agents run in this process: ethers hashes on the machine's WebAssembly keccak, as in holo-su/cu/watcher
+  (await import("../../agents/common/hashing")).useFastKeccak();
 
   const logsDir = path.join(o.dataDir, "logs");
   fs.mkdirSync(logsDir, { recursive: true });

@@ -26,7 +26,8 @@ import { loadRegisteredProcess, ProcessMismatchError, type RegisteredProcess } f
 import { FastProcess } from "../../../machine/fast";
 import { CheckpointError } from "../../../machine/fast/process";
 import { Process, type MessageResult } from "../../../machine/process";
-import { assignmentHash, recoverAssignmentSigner, type Assignment } from "../../../sdk/ts/assignments";
+import { assignmentHash, type Assignment } from "../../../sdk/ts/assignments";
+import { recoverAddress } from "../../../sdk/ts/secp256k1";
 import { resultsDepth } from "../../../sdk/ts/dispute/game";
 import { CommitmentTrace, ResultsChain, type GameTrace, type SlotInput } from "../../../sdk/ts/dispute/trace";
 import { commitmentId, type Commitment } from "../../../sdk/ts/results";
@@ -141,6 +142,19 @@ function cuMetrics(registry: Registry): CuMetrics {
     cuMetricsByRegistry.set(registry, m);
   }
   return m;
+}
+
+/** One slot evaluated in memory, waiting for {@link ComputeUnit.persist}. */
+interface Applied {
+  e: LogEntry;
+  /** Its assignment hash. */
+  ah: string;
+  slot: bigint;
+  out: ReturnType<FastProcess["evaluate"]>;
+  /** Result hash and process-state hash after it, as hex. */
+  rh: string;
+  sh: string;
+  checkpoint: Uint8Array | undefined;
 }
 
 interface Followed {
@@ -445,9 +459,10 @@ export class ComputeUnit {
         `slot ${f.nextSlot}: keccak(message) is not the assignment's messageHash`,
       );
     }
+    const hash = assignmentHash(f.domain, a);
     let signer: string;
     try {
-      signer = recoverAssignmentSigner(f.domain, a, e.signature);
+      signer = recoverAddress(hash, e.signature);
     } catch {
       signer = "";
     }
@@ -457,7 +472,7 @@ export class ComputeUnit {
         `slot ${f.nextSlot}: the assignment is not signed by scheduler ${f.scheduler}`,
       );
     }
-    return assignmentHash(f.domain, a);
+    return hash;
   }
 
   /**
@@ -471,6 +486,10 @@ export class ComputeUnit {
     let n = 0;
     for (;;) {
       const page = await this.o.source.read(f.id, f.nextSlot, this.pageSize);
+      // A page is verified and evaluated in memory, then stored in one SQLite transaction (one fsync per
+      // page, not per slot). Nothing awaits in between, so no other reader sees the cursor ahead of the store.
+      const done: Applied[] = [];
+      let refused: unknown;
       for (const e of page) {
         let ah: string;
         try {
@@ -483,75 +502,93 @@ export class ComputeUnit {
               "log refused",
             );
           }
-          throw error;
+          refused = error;
+          break;
         }
-        this.apply(f, e, ah);
-        n++;
+        done.push(this.apply(f, e, ah));
       }
+      this.persist(f, done);
+      n += done.length;
+      if (refused !== undefined) throw refused;
       if (page.length < this.pageSize) return n;
     }
   }
 
-  private apply(f: Followed, e: LogEntry, ah: string): void {
+  /** Evaluates one verified entry and moves the in-memory cursor; {@link persist} stores it. */
+  private apply(f: Followed, e: LogEntry, ah: string): Applied {
     const started = performance.now();
     const out = f.fast.evaluate(e.message, f.stepLimit);
     const rh = hexlify(out.resultHash);
     const sh = hexlify(f.fast.processStateHash());
     const slot = f.nextSlot;
     const checkpoint = (slot + 1n) % this.checkpointEvery === 0n ? f.fast.checkpoint() : undefined;
+    f.nextSlot = slot + 1n;
+    f.lastAssignmentHash = ah;
+    f.stateHash = sh;
+    this.o.metrics?.get("holo_cu_eval_seconds").observe((performance.now() - started) / 1000);
+    return { e, ah, slot, out, rh, sh, checkpoint };
+  }
+
+  /**
+   * Stores evaluated entries, the cursor after the last one and any checkpoint, in one transaction. If it
+   * fails, the in-memory state is ahead of the store: the process stops (a restart rebuilds it).
+   */
+  private persist(f: Followed, done: readonly Applied[]): void {
+    if (done.length === 0) return;
+    const last = done[done.length - 1];
     try {
       this.o.store.tx((db) => {
-        db.prepare(
+        const insert = db.prepare(
           `INSERT INTO evaluations (process, slot, message_id, message, assignment_hash, result, result_hash, state_hash, steps, signed)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          f.id,
-          Number(slot),
-          e.assignment.messageId.toLowerCase(),
-          Buffer.from(e.message),
-          ah,
-          resultToJson(out.result),
-          rh,
-          sh,
-          out.steps,
-          signedToJson(e),
         );
+        const keep = db.prepare(
+          "INSERT INTO checkpoints (process, slot, state_hash, state) VALUES (?, ?, ?, ?)",
+        );
+        for (const d of done) {
+          insert.run(
+            f.id,
+            Number(d.slot),
+            d.e.assignment.messageId.toLowerCase(),
+            Buffer.from(d.e.message),
+            d.ah,
+            resultToJson(d.out.result),
+            d.rh,
+            d.sh,
+            d.out.steps,
+            signedToJson(d.e),
+          );
+          if (d.checkpoint !== undefined) keep.run(f.id, Number(d.slot), d.sh, Buffer.from(d.checkpoint));
+        }
         db.prepare(
           `INSERT INTO cursors (process, next_slot, last_assignment_hash, state_hash) VALUES (?, ?, ?, ?)
            ON CONFLICT (process) DO UPDATE SET next_slot = excluded.next_slot,
              last_assignment_hash = excluded.last_assignment_hash, state_hash = excluded.state_hash`,
-        ).run(f.id, Number(slot) + 1, ah, sh);
-        if (checkpoint !== undefined) {
-          db.prepare("INSERT INTO checkpoints (process, slot, state_hash, state) VALUES (?, ?, ?, ?)").run(
-            f.id,
-            Number(slot),
-            sh,
-            Buffer.from(checkpoint),
-          );
-        }
+        ).run(f.id, Number(last.slot) + 1, last.ah, last.sh);
       });
     } catch (error) {
-      // The in-memory state is ahead of the store: stop this process (a restart rebuilds it).
-      f.halted = new ComputeError("ProcessHalted", `process ${f.id}: storing slot ${slot} failed`);
+      f.halted = new ComputeError(
+        "ProcessHalted",
+        `process ${f.id}: storing slots ${done[0].slot}..${last.slot} failed`,
+      );
       throw error;
     }
-    f.nextSlot = slot + 1n;
-    f.lastAssignmentHash = ah;
-    f.stateHash = sh;
     f.pendingSince ??= this.now();
-    if (checkpoint !== undefined) {
-      this.extra?.checkpoints.inc();
-      this.o.logger.debug(
-        { event: "cu.checkpoint", process: f.id, slot: slot.toString(), bytes: checkpoint.length },
-        "checkpoint stored",
-      );
+    const now = this.now();
+    for (const d of done) {
+      if (d.checkpoint !== undefined) {
+        this.extra?.checkpoints.inc();
+        this.o.logger.debug(
+          { event: "cu.checkpoint", process: f.id, slot: d.slot.toString(), bytes: d.checkpoint.length },
+          "checkpoint stored",
+        );
+      }
+      const assignedMs = Number(d.e.assignment.timestamp);
+      if (assignedMs > 0 && now >= assignedMs) {
+        this.o.metrics?.get("holo_cu_result_latency_seconds").observe((now - assignedMs) / 1000);
+      }
     }
-    this.o.metrics?.get("holo_cu_slots_evaluated_total").inc();
-    this.o.metrics?.get("holo_cu_eval_seconds").observe((performance.now() - started) / 1000);
-    const assignedMs = Number(e.assignment.timestamp);
-    if (assignedMs > 0 && this.now() >= assignedMs) {
-      this.o.metrics?.get("holo_cu_result_latency_seconds").observe((this.now() - assignedMs) / 1000);
-    }
+    this.o.metrics?.get("holo_cu_slots_evaluated_total").inc(done.length);
   }
 
   /** A stored evaluation, by slot. */

@@ -18,6 +18,7 @@ import { ArweaveSigner, createData, type JWKInterface } from "@dha-team/arbundle
 import {
   ArweaveError,
   createSignedMessage,
+  type EthereumItemSigner,
   type PostedBundle,
   type SignedBundle,
   type Tag,
@@ -56,8 +57,13 @@ export const PAGE_AFTER_FAILED_ROUNDS = 3;
 export interface PublisherOptions {
   store: Store;
   arweave: BundleTarget;
-  /** The JWK that signs the Assignment and Scheduler-Location items. */
+  /** The JWK that signs the Scheduler-Location items, and the Assignment items when `itemSigner` is not given. */
   wallet: JWKInterface;
+  /**
+   * The scheduler's EVM key as an ANS-104 type-3 signer: it signs one Assignment item per slot at about 0.05 ms,
+   * where the RSA-4096 `wallet` takes about 10 ms (docs/benchmarks.md). Its address must be `scheduler`.
+   */
+  itemSigner?: EthereumItemSigner;
   /** The scheduler's EVM address (tag Holo-Scheduler). */
   scheduler: string;
   /** The most slots per bundle. */
@@ -121,7 +127,10 @@ export function assignmentTags(a: {
 }
 
 export class Publisher {
-  private readonly o: Required<Omit<PublisherOptions, "metrics">> & { metrics?: AgentMetrics };
+  private readonly o: Required<Omit<PublisherOptions, "metrics" | "itemSigner">> & {
+    metrics?: AgentMetrics;
+    itemSigner?: EthereumItemSigner;
+  };
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -137,6 +146,14 @@ export class Publisher {
     const k = options.pageAfterFailedRounds ?? PAGE_AFTER_FAILED_ROUNDS;
     if (!Number.isSafeInteger(k) || k < 1) {
       throw new RangeError(`Publisher: pageAfterFailedRounds must be a positive integer, got ${String(k)}`);
+    }
+    if (
+      options.itemSigner !== undefined &&
+      options.itemSigner.address.toLowerCase() !== options.scheduler.toLowerCase()
+    ) {
+      throw new RangeError(
+        `Publisher: itemSigner is the key of ${options.itemSigner.address}, not of the scheduler ${options.scheduler}`,
+      );
     }
     this.o = { now: Date.now, ...options, pageAfterFailedRounds: k };
   }
@@ -199,7 +216,7 @@ export class Publisher {
     // 1. the Assignment items, made once and stored before they are used
     for (const row of rows) {
       if (row.item_raw !== null) continue;
-      const item = await createSignedMessage(this.o.wallet, {
+      const item = await createSignedMessage(this.o.itemSigner ?? this.o.wallet, {
         type: "Assignment",
         tags: assignmentTags({ ...row, scheduler: this.o.scheduler }),
       });

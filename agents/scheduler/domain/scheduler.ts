@@ -26,6 +26,7 @@ import type { Logger } from "../../common/log";
 import type { AgentMetrics } from "../../common/metrics";
 import type { Store } from "../../common/store";
 import { GENESIS_ASSIGNMENT_HASH, assignmentHash, type Assignment } from "../../../sdk/ts/assignments";
+import { signDigest } from "../../../sdk/ts/secp256k1";
 import { MAX_MESSAGE_BYTES, encodeMessage } from "../../../machine/process/message";
 import { SchedulerError, StoreIdentityError } from "./errors";
 
@@ -165,6 +166,12 @@ export interface SchedulerOptions {
   freezeCheckMs?: number;
   /** The most Process items held pending at once (default 1,000); more are refused with `TooManyPending`. */
   maxPending?: number;
+  /**
+   * How long (ms) a Process item is held pending (default 7 days): past it, a {@link Scheduler.activatePending}
+   * round that finds the process still not spawned drops it (`su.pending.expired`). Nothing is lost for good:
+   * posted again after its spawn, the item registers the process as any Process item does.
+   */
+  pendingTtlMs?: number;
 }
 
 interface PendingRow {
@@ -231,9 +238,16 @@ export class Scheduler {
   private readonly now: () => number;
   private readonly freezeCheckMs: number;
   private readonly maxPending: number;
+  private readonly pendingTtlMs: number;
   /** The last freeze status read per process: the frozen-from slot (undefined: not frozen) and when. */
   private readonly freezes = new Map<string, { from: bigint | undefined; at: number }>();
   private height = 0;
+  /** Writes waiting for the next group commit ({@link commit}). */
+  private queue: {
+    fn: () => unknown;
+    resolve: (value: unknown) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
 
   constructor(options: SchedulerOptions) {
     this.store = options.store;
@@ -251,6 +265,7 @@ export class Scheduler {
     this.now = options.now ?? Date.now;
     this.freezeCheckMs = options.freezeCheckMs ?? 5_000;
     this.maxPending = options.maxPending ?? 1_000;
+    this.pendingTtlMs = options.pendingTtlMs ?? 7 * 24 * 3600 * 1000;
     const identity = {
       scheduler: this.address,
       chainId: String(options.chainId),
@@ -475,8 +490,9 @@ export class Scheduler {
     }
     if (hold) return this.hold(processId, item);
 
-    // Everything from here is one synchronous SQLite transaction: no other accept interleaves.
-    const outcome = this.store.tx(() => {
+    // Everything from here is one synchronous SQLite savepoint of the next group commit: no other accept
+    // interleaves, and the answer leaves only once the transaction holding it is durable.
+    const outcome = await this.commit(() => {
       const again = this.assignmentOfMessage(item.id);
       if (again !== undefined) return { row: again, created: false };
       if (register !== undefined) {
@@ -498,7 +514,7 @@ export class Scheduler {
         prevAssignmentHash: p.last_hash,
       };
       const hash = assignmentHash(this.domain, a);
-      const signature = this.wallet.signingKey.sign(hash).serialized;
+      const signature = signDigest(this.wallet.privateKey, hash);
       this.store.db
         .prepare(
           "INSERT INTO messages (id, process, slot, type, owner_address, raw) VALUES (?, ?, ?, ?, ?, ?)",
@@ -537,6 +553,45 @@ export class Scheduler {
       );
     }
     return this.result(item.id, outcome.row, outcome.created);
+  }
+
+  /**
+   * Runs `fn` in the next group commit. Every accept that reaches its write in one turn of the event loop is
+   * written in one SQLite transaction: one fsync for all of them, which is most of an accept's cost when it is
+   * alone (docs/benchmarks.md). Each runs in its own savepoint, in arrival order, so a failure undoes that one
+   * only; every promise settles after the transaction has committed (or failed, and then all of them fail).
+   */
+  private commit<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (this.queue.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const ops = this.queue;
+    this.queue = [];
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      this.store.tx(() => {
+        for (const op of ops) {
+          try {
+            outcomes.push({ ok: true, value: this.store.tx(op.fn) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const op of ops) op.reject(error);
+      return;
+    }
+    this.metrics?.get("holo_su_commits_total").inc();
+    ops.forEach((op, i) => {
+      const o = outcomes[i];
+      if (o.ok) op.resolve(o.value);
+      else op.reject(o.error);
+    });
   }
 
   private pendingRow(id: string): PendingRow | undefined {
@@ -634,7 +689,19 @@ export class Scheduler {
         );
         continue;
       }
-      if (!exists) continue;
+      if (!exists) {
+        const age = this.now() - r.received_at;
+        if (age > this.pendingTtlMs) {
+          this.store.db
+            .prepare("DELETE FROM pending_processes WHERE id = ? AND received_at = ?")
+            .run(r.id, r.received_at);
+          this.logger.info(
+            { event: "su.pending.expired", process: r.id, item: r.item_id, ageMs: age },
+            "a Process item held pending longer than pendingTtl was dropped; post it again once it is spawned",
+          );
+        }
+        continue;
+      }
       try {
         await this.submit(new Uint8Array(r.raw));
         done.push(r.id);

@@ -8,15 +8,17 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
-import type { DataItem, JWKInterface } from "@dha-team/arbundles";
+import { DataItem, EthereumSigner, createData, type JWKInterface } from "@dha-team/arbundles";
 import ArLocal from "arlocal";
 import Arweave from "arweave";
 import { expect } from "chai";
+import { Wallet } from "ethers";
 
 import {
   AO_DATA_PROTOCOL,
   ArweaveClient,
   ArweaveError,
+  EthereumItemSigner,
   WalletFunding,
   createSignedMessage,
   verifyDataItem,
@@ -133,6 +135,31 @@ describe("agents/common/arweave", function () {
     expect(
       (await expectArweaveError(createSignedMessage(wallet, { type: "Bogus" as "Message" }))).kind,
     ).to.equal("invalid");
+  });
+
+  it("signs type-3 (Ethereum) items with EthereumItemSigner: the bytes arbundles' EthereumSigner makes, verified", async function () {
+    const key = Wallet.createRandom().privateKey;
+    const ours = new EthereumItemSigner(key);
+    const reference = new EthereumSigner(key);
+    expect(ours.publicKey.equals(reference.publicKey)).to.equal(true);
+    expect(ours.address).to.equal(new Wallet(key).address);
+    const item = await createSignedMessage(ours, { target: processId, type: "Assignment", data: "x" });
+    const same = createData("x", reference, { target: processId, tags: item.tags });
+    await same.sign(reference);
+    expect(item.id).to.equal(same.id);
+    expect(Buffer.from(item.getRaw()).equals(Buffer.from(same.getRaw()))).to.equal(true);
+    const verified = await verifyDataItem(item.getRaw(), item.id);
+    expect(verified.signatureType).to.equal(3);
+    expect(await DataItem.verify(item.getRaw())).to.equal(true);
+    // a flipped signature byte is refused
+    const raw = Buffer.from(item.getRaw());
+    raw[2 + 10] ^= 1;
+    expect((await expectArweaveError(verifyDataItem(raw))).message).to.match(
+      /signature does not verify|malformed/,
+    );
+    expect(() => new EthereumItemSigner("0x" + "00".repeat(32))).to.throw(
+      /not a valid secp256k1 private key/,
+    );
   });
 
   describe("a posted bundle", function () {

@@ -197,6 +197,21 @@ describe("agents/common/store", function () {
     expect(store.db.prepare("SELECT id FROM processes").pluck().all()).to.deep.equal(["outer"]);
   });
 
+  it("prepare keeps statements by SQL text and hands them back in the default row mode", function () {
+    const store = track(openStore(":memory:", MIGRATIONS));
+    const insert = store.db.prepare("INSERT INTO processes (id, created_at) VALUES (?, ?)");
+    expect(store.db.prepare("INSERT INTO processes (id, created_at) VALUES (?, ?)")).to.equal(insert);
+    insert.run("p", 1);
+    const sql = "SELECT id FROM processes";
+    expect(store.db.prepare(sql).pluck().all()).to.deep.equal(["p"]);
+    expect(store.db.prepare(sql).all()).to.deep.equal([{ id: "p" }]);
+    expect(store.db.prepare(sql).raw().all()).to.deep.equal([["p"]]);
+    expect(store.db.prepare(sql).get()).to.deep.equal({ id: "p" });
+    // bad SQL is still refused, every time
+    expect(() => store.db.prepare("SELECT nope FROM processes")).to.throw(/no such column/);
+    expect(() => store.db.prepare("SELECT nope FROM processes")).to.throw(/no such column/);
+  });
+
   it("tx refuses an async function and rolls back what it did synchronously", async function () {
     const store = track(openStore(":memory:", MIGRATIONS));
     expectStoreError(

@@ -58,6 +58,7 @@ export async function makeScheduler(
     key?: string;
     freezeCheckMs?: number;
     maxPending?: number;
+    pendingTtlMs?: number;
   } = {},
 ) {
   const store = openSchedulerStore(file);
@@ -75,6 +76,7 @@ export async function makeScheduler(
       now: options.now,
       freezeCheckMs: options.freezeCheckMs,
       maxPending: options.maxPending,
+      pendingTtlMs: options.pendingTtlMs,
     });
   } catch (error) {
     store.close();

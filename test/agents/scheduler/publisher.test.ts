@@ -11,8 +11,14 @@ import { Writable } from "node:stream";
 
 import ArLocal from "arlocal";
 import { expect } from "chai";
+import { Wallet, computeAddress } from "ethers";
 
-import { ArweaveClient, ArweaveError, WalletFunding } from "../../../agents/common/arweave";
+import {
+  ArweaveClient,
+  ArweaveError,
+  EthereumItemSigner,
+  WalletFunding,
+} from "../../../agents/common/arweave";
 import { createLogger } from "../../../agents/common/log";
 import { Publisher, type BundleTarget, type PublishTarget } from "../../../agents/scheduler/domain/publisher";
 import { processTarget } from "../../../agents/scheduler/domain/scheduler";
@@ -201,6 +207,50 @@ describe("agents/scheduler/domain/publisher", function () {
       const item = await client.getDataItem(id, out[i < 3 ? 0 : 1].bundleId!);
       expect(item.id).to.equal(id);
       expect(Buffer.from(item.data).toString()).to.equal(`pub${i}`);
+    }
+    su.store.close();
+  });
+
+  it("signs Assignment items with the scheduler's EVM key (ANS-104 type 3) when given one; refuses another key", async function () {
+    const su = await makeScheduler(chain, path.join(tempDir("holo-su-eth-"), "su.sqlite"), {
+      register: false,
+    });
+    const { processes, moduleId, stranger, scheduler } = chain.reg;
+    const arweaveId = "0x" + "e7".repeat(32);
+    await processes.connect(stranger).spawn(moduleId, scheduler.address, "0x" + "cd".repeat(32), arweaveId);
+    const processId = await processes.computeProcessId(
+      moduleId,
+      scheduler.address,
+      "0x" + "cd".repeat(32),
+      arweaveId,
+      stranger.address,
+    );
+    await su.scheduler.registerProcess(processId);
+    for (let i = 0; i < 3; i++) await su.scheduler.accept(await message(processId, `eth${i}`));
+    const options = {
+      store: su.store,
+      arweave: client,
+      wallet: await arweaveWallet(),
+      scheduler: su.scheduler.address,
+      batch: 10,
+      logger: silent,
+    };
+    expect(
+      () =>
+        new Publisher({ ...options, itemSigner: new EthereumItemSigner(Wallet.createRandom().privateKey) }),
+    ).to.throw(RangeError, /itemSigner is the key of 0x[0-9a-fA-F]{40}, not of the scheduler/);
+    const signer = new EthereumItemSigner(chain.key);
+    const [out] = await new Publisher({ ...options, itemSigner: signer }).publishAll();
+    expect(out.slots).to.equal(3);
+    const found = await assignmentsOnArweave(processId);
+    expect(found).to.have.length(3);
+    for (const info of found) {
+      const item = await client.getDataItem(info.id, out.bundleId!);
+      expect(item.signatureType).to.equal(3);
+      expect(computeAddress("0x" + Buffer.from(item.owner, "base64url").toString("hex"))).to.equal(
+        su.scheduler.address,
+      );
+      expect(tag(item.tags, "Holo-Scheduler")).to.equal(su.scheduler.address);
     }
     su.store.close();
   });

@@ -11,7 +11,7 @@ import { DataItem, EthereumSigner, createData } from "@dha-team/arbundles";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
-import { createSignedMessage } from "../../../agents/common/arweave";
+import { createSignedMessage, verifyDataItem } from "../../../agents/common/arweave";
 import { SchedulerError, StoreIdentityError } from "../../../agents/scheduler/domain/errors";
 import type { PendingSpawn, Scheduler, SignedAssignment } from "../../../agents/scheduler/domain/scheduler";
 import { encodeMessage } from "../../../machine/process/message";
@@ -164,6 +164,41 @@ describe("agents/scheduler/domain/scheduler", function () {
     store.close();
   });
 
+  it("group-commits concurrent accepts; a write that fails undoes only its own accept", async function () {
+    const { scheduler, store, metrics } = await makeScheduler(chain, path.join(dir, "su.sqlite"));
+    const items = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => message(chain.reg.process, `g${i}`)),
+    );
+    // a trigger refuses the message of item 5 when it is written (as a full disk or a broken row would)
+    const bad = (await verifyDataItem(items[5])).id;
+    store.db.exec(
+      `CREATE TRIGGER refuse_one BEFORE INSERT ON messages WHEN NEW.id = '${bad}'
+       BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
+    );
+    const settled = await Promise.allSettled(items.map((b) => scheduler.accept(b)));
+    const failed = settled.flatMap((r, i) => (r.status === "rejected" ? [i] : []));
+    expect(failed).to.deep.equal([5]);
+    expect(String((settled[5] as PromiseRejectedResult).reason)).to.match(/refused by the test/);
+    const slots = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value.slot] : []));
+    expect([...slots].sort((x, y) => x - y)).to.deep.equal(Array.from({ length: 19 }, (_, i) => i));
+    const list = allAssignments(scheduler, chain.reg.process);
+    expect(list).to.have.length(19);
+    expect(findChainBreak(chain.reg.domain, list)).to.equal(-1);
+    expect(scheduler.nextSlot(chain.reg.process)).to.equal(19);
+    expect(store.db.prepare("SELECT COUNT(*) AS n FROM messages WHERE id = ?").get(bad)).to.deep.equal({
+      n: 0,
+    });
+    // fewer transactions than accepts: some were committed together (how many share one depends on timing)
+    const text = await metrics.text();
+    const commits = Number(/holo_su_commits_total (\d+)/.exec(text)![1]);
+    expect(commits).to.be.within(1, 18);
+    expect(Number(/holo_su_slots_assigned_total (\d+)/.exec(text)![1])).to.equal(19);
+    // once the trigger is gone the refused message gets the next slot
+    store.db.exec("DROP TRIGGER refuse_one");
+    expect((await scheduler.accept(items[5])).slot).to.equal(19);
+    store.close();
+  });
+
   it("continues the chain after a restart on the same SQLite file", async function () {
     const file = path.join(dir, "su.sqlite");
     const first = await makeScheduler(chain, file);
@@ -287,6 +322,46 @@ describe("agents/scheduler/domain/scheduler", function () {
     const m = await su.scheduler.accept(await message(processId, "first"));
     expect(m.slot).to.equal(1);
     expect(m.assignment.prevAssignmentHash).to.equal(log[0].assignment.hash);
+    su.store.close();
+  });
+
+  it("drops a Process item held longer than pendingTtl unspawned; posted again after its spawn it gets slot 0", async function () {
+    let now = 1_000_000;
+    const su = await makeScheduler(chain, path.join(dir, "su.sqlite"), {
+      register: false,
+      now: () => now,
+      pendingTtlMs: 60_000,
+    });
+    const owner = chain.reg.stranger;
+    const item = await processItem(chain, owner.address);
+    const arweaveId = ethers.hexlify(Buffer.from(item.id, "base64url"));
+    const processId = (
+      await chain.reg.processes.computeProcessId(
+        chain.reg.moduleId,
+        chain.reg.scheduler.address,
+        INITIAL_STATE,
+        arweaveId,
+        owner.address,
+      )
+    ).toLowerCase();
+    expect(await su.scheduler.submit(new Uint8Array(item.getRaw()))).to.deep.include({ pending: true });
+    now += 60_000; // exactly the TTL: still held
+    expect(await su.scheduler.activatePending()).to.deep.equal([]);
+    expect(su.scheduler.pendingProcesses()).to.deep.equal([processId]);
+    now += 1;
+    expect(await su.scheduler.activatePending()).to.deep.equal([]);
+    expect(su.scheduler.pendingProcesses()).to.deep.equal([]);
+    expect(su.scheduler.pendingSpawn(processId)).to.equal(undefined);
+    expect(counts(su.store)).to.deep.equal({ processes: 0, messages: 0, assignments: 0 });
+    // spawned later: the same item posted again registers the process at slot 0
+    await chain.reg.processes
+      .connect(owner)
+      .spawn(chain.reg.moduleId, chain.reg.scheduler.address, INITIAL_STATE, arweaveId);
+    expect(await su.scheduler.submit(new Uint8Array(item.getRaw()))).to.deep.include({
+      pending: false,
+      slot: 0,
+      created: true,
+    });
     su.store.close();
   });
 

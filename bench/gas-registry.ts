@@ -93,6 +93,7 @@ async function main() {
     10n * ONE,
   ])) as unknown as ResultRegistry;
   await stake.grantRole(await stake.SLASHER_ROLE(), await processes.getAddress());
+  await stake.grantRole(await stake.LOCKER_ROLE(), await processes.getAddress());
   await stake.grantRole(await stake.LOCKER_ROLE(), await results.getAddress());
   await results.grantRole(await results.DISPUTE_GAME_ROLE(), game.address);
   for (const s of [...schedulers, ...cus]) {

@@ -14,6 +14,7 @@ pragma solidity 0.8.30;
  * Two valid signatures of the scheduler over two different assignments for the same (process, slot)
  * are an equivocation: anyone can submit them ({proveEquivocation}); the scheduler's whole slashable
  * stake is slashed (the submitter gets the reward share) and the process is frozen from that slot.
+ * Proofs are taken until the scheduler's exit delay ends (see {IProcessRegistry-exitScheduler}).
  */
 interface IAssignments {
     /**
@@ -48,6 +49,9 @@ interface IAssignments {
     error ProcessRegistryInvalidSignature(bytes32 assignmentHash, address signer, address scheduler);
     /// @notice `process` is already frozen from `frozenFromSlot`, at or before the proven `slot`.
     error ProcessRegistryAlreadyFrozen(bytes32 process, uint64 frozenFromSlot, uint64 slot);
+    /// @notice `scheduler` exited and its exit delay ended at `releasableAt`, before `nowTime`: nothing
+    /// can depend on its signatures any more, so its equivocations are no longer taken.
+    error ProcessRegistryExitDelayElapsed(address scheduler, uint64 releasableAt, uint64 nowTime);
 
     // ─── Events ────────────────────────────────────────────────────────────────────────────────
     /**

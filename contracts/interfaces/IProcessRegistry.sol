@@ -17,7 +17,12 @@ import {IAssignments} from "./IAssignments.sol";
  *     keccak256(abi.encode(chainId, registry, moduleId, scheduler, initialStateHash, arweaveId, owner))
  *
  * so that it is unique to one deployment and cannot be squatted by anyone else. Spawning requires the
- * scheduler to have at least `minSchedulerStake` bonded in the StakeManager.
+ * scheduler to have at least `minSchedulerStake` bonded in the StakeManager, and locks
+ * `minSchedulerStake` of it the first time a process names it: one lock per scheduler, whatever the
+ * number of its processes. The scheduler leaves with {exitScheduler} (final for the address: it can no
+ * longer be named, and no new commitment of its processes can be posted); the lock is released by
+ * {releaseSchedulerLock} strictly after `exitAt + unbondingDelay` ({schedulerExitDelay}), when every
+ * commitment posted before the exit and every game against one has ended (docs/registries.md).
  *
  * Processes also carry the equivocation freeze ({IAssignments}).
  */
@@ -46,6 +51,17 @@ interface IProcessRegistry is IAssignments {
         bool frozen;
     }
 
+    /**
+     * @notice A scheduler's lock and exit. `locked` is what the registry holds locked in the StakeManager
+     * for it; `exitAt` the block time of its exit (0 while active); `releasableAt` the time strictly
+     * after which the lock can be released and equivocation proofs are refused (0 while active).
+     */
+    struct SchedulerInfo {
+        uint128 locked;
+        uint64 exitAt;
+        uint64 releasableAt;
+    }
+
     // ─── Errors ────────────────────────────────────────────────────────────────────────────────
     /// @notice The zero address was given for `what`.
     error ProcessRegistryZeroAddress(string what);
@@ -61,6 +77,17 @@ interface IProcessRegistry is IAssignments {
     error ProcessRegistryProcessExists(bytes32 process);
     /// @notice `scheduler` has `bonded` stake, less than the `needed` minimum.
     error ProcessRegistrySchedulerStakeTooLow(address scheduler, uint256 bonded, uint256 needed);
+    /// @notice `scheduler` has `unlocked` stake, less than the `needed` the registry must lock to bring
+    /// its scheduler lock up to `minSchedulerStake`.
+    error ProcessRegistrySchedulerStakeUnavailable(address scheduler, uint256 unlocked, uint256 needed);
+    /// @notice `scheduler` exited at `exitAt`: it cannot be named by a new process nor exit again.
+    error ProcessRegistrySchedulerExited(address scheduler, uint64 exitAt);
+    /// @notice `scheduler` has not exited, so its lock cannot be released.
+    error ProcessRegistrySchedulerActive(address scheduler);
+    /// @notice `scheduler`'s lock can be released strictly after `releasableAt`, not at `nowTime`.
+    error ProcessRegistrySchedulerLockNotReleasable(address scheduler, uint64 releasableAt, uint64 nowTime);
+    /// @notice The registry holds nothing locked for `scheduler` (never locked, or already released).
+    error ProcessRegistryNothingLocked(address scheduler);
 
     // ─── Events ────────────────────────────────────────────────────────────────────────────────
     /// @notice `registrant` registered the module `moduleId` (first registration of this content only).
@@ -85,6 +112,13 @@ interface IProcessRegistry is IAssignments {
     );
     /// @notice The minimum bonded stake of a scheduler at spawn changed.
     event MinSchedulerStakeSet(uint256 amount);
+    /// @notice A spawn locked `amount` more of `scheduler`'s stake; the registry now holds `locked`.
+    event SchedulerLocked(address indexed scheduler, uint256 amount, uint256 locked);
+    /// @notice `scheduler` exited at `exitAt`; its lock `locked` can be released strictly after
+    /// `releasableAt`.
+    event SchedulerExited(address indexed scheduler, uint64 exitAt, uint64 releasableAt, uint256 locked);
+    /// @notice The registry released its lock of `amount` on `scheduler`'s stake.
+    event SchedulerLockReleased(address indexed scheduler, uint256 amount);
 
     // ─── Functions ─────────────────────────────────────────────────────────────────────────────
     function registerModule(
@@ -102,6 +136,10 @@ interface IProcessRegistry is IAssignments {
         bytes32 initialStateHash,
         bytes32 arweaveId
     ) external returns (bytes32 process);
+
+    function exitScheduler() external;
+
+    function releaseSchedulerLock(address scheduler) external returns (uint256 amount);
 
     function setMinSchedulerStake(uint256 amount) external;
 
@@ -141,4 +179,17 @@ interface IProcessRegistry is IAssignments {
     function initialStateOf(bytes32 process) external view returns (bytes32);
 
     function processStatus(bytes32 process) external view returns (bool exists, uint64 frozenFrom);
+
+    /// @notice What a commitment post checks, in one call: the process's scheduler (zero when the
+    /// process does not exist), its freeze (`type(uint64).max` when not frozen) and the scheduler's exit
+    /// time (0 while active).
+    function postStatus(
+        bytes32 process
+    ) external view returns (address scheduler, uint64 frozenFrom, uint64 schedulerExitAt);
+
+    function schedulerInfo(address scheduler) external view returns (SchedulerInfo memory);
+
+    /// @notice How long after its exit a scheduler's lock stays: the StakeManager's `unbondingDelay`
+    /// (at least `challengeWindow + maxGameDuration`), read at the exit.
+    function schedulerExitDelay() external view returns (uint64);
 }

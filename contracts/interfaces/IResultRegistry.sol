@@ -103,6 +103,9 @@ interface IResultRegistry {
     error ResultRegistryInvalidSlotRange(uint64 firstSlot, uint64 lastSlot, uint64 maxSlots);
     /// @notice `process` is frozen from `frozenFromSlot`, at or before the commitment's `lastSlot`.
     error ResultRegistrySlotBeyondFreeze(bytes32 process, uint64 lastSlot, uint64 frozenFromSlot);
+    /// @notice The scheduler `scheduler` of `process` exited at `exitAt`: no new commitment of the
+    /// process can be posted (its later signatures must never feed one).
+    error ResultRegistrySchedulerExited(bytes32 process, address scheduler, uint64 exitAt);
     /// @notice `poster` has `available` unlocked stake, less than the `needed` shortfall of its reservation.
     error ResultRegistryInsufficientStake(address poster, uint256 available, uint256 needed);
     /// @notice `cu` has `bonded` stake, less than its reservation `reserved` (slashes took the rest): it

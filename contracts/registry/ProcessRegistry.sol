@@ -17,7 +17,8 @@ import {AssignmentLib} from "../libraries/AssignmentLib.sol";
  * scheduler's equivocation, which slashes it and freezes the process.
  *
  * @dev Roles: `DEFAULT_ADMIN_ROLE` (governance, two-step transfer after {ADMIN_TRANSFER_DELAY}) sets
- * `minSchedulerStake`. The registry needs `SLASHER_ROLE` on the StakeManager for equivocation proofs.
+ * `minSchedulerStake`. The registry needs `SLASHER_ROLE` on the StakeManager for equivocation proofs
+ * and `LOCKER_ROLE` for the scheduler locks.
  *
  * Equivocation. Two valid signatures of a process's scheduler over different assignments for the same
  * slot slash *all* of the scheduler's slashable stake (`bonded + unbonding`), the reward share going to
@@ -27,8 +28,21 @@ import {AssignmentLib} from "../libraries/AssignmentLib.sol";
  *   does not slash again: the first proof already took everything the scheduler had.
  * The freeze never undoes a finalized commitment (ResultRegistry): finality is final.
  *
- * The scheduler's stake is checked at spawn only; it backs every process it schedules, and whatever is
- * left of it (unbonding included, which stays slashable for `unbondingDelay`) is what a proof takes.
+ * The scheduler lock (docs/registries.md). The first spawn naming a scheduler locks `minSchedulerStake`
+ * of its stake in the StakeManager (a later spawn tops the lock up if governance raised the minimum):
+ * one lock per scheduler, never one per process, so naming a scheduler cannot lock more of its stake.
+ * While the lock is held the scheduler cannot withdraw below it, so a proof takes at least the lock
+ * (unless another slash took it first). {exitScheduler} (the scheduler, one call) records the exit:
+ * no process can name the scheduler again and the ResultRegistry refuses new commitments of its
+ * processes ({postStatus}). Strictly after `exitAt + unbondingDelay` (read at the exit), when every
+ * commitment posted before the exit and every game against one have ended (`unbondingDelay ≥
+ * challengeWindow + maxGameDuration ≥ challengeWindow + DisputeGame.maxDuration()`), anyone may
+ * release the lock ({releaseSchedulerLock}), and proofs of the scheduler's equivocations are refused:
+ * nothing depends on its signatures any more, and a freeze could only block a late finalization.
+ *
+ * Storage: a process is kept in five words, with the scheduler and the freeze in one of them, so the
+ * ResultRegistry's checks on a post ({postStatus}: the process, its freeze and its scheduler's exit)
+ * read two words, the process's and its scheduler's.
  */
 contract ProcessRegistry is
     IProcessRegistry,
@@ -47,13 +61,27 @@ contract ProcessRegistry is
     /// @notice The EIP-712 type hash of `Assignment` (checked against `sdk/ts/assignments.ts` by a test).
     bytes32 public constant ASSIGNMENT_TYPEHASH = AssignmentLib.ASSIGNMENT_TYPEHASH;
 
+    /// @dev A {Process} as stored: the scheduler shares a word with the freeze (what a post reads),
+    /// the owner with the spawn time. A spawned process has a non-zero scheduler.
+    struct StoredProcess {
+        bytes32 moduleId;
+        bytes32 initialStateHash;
+        bytes32 arweaveId;
+        address scheduler;
+        uint64 frozenFromSlot;
+        bool frozen;
+        address owner;
+        uint64 spawnedAt;
+    }
+
     IStakeManager private immutable _stakeManager;
 
     /// @inheritdoc IProcessRegistry
     uint256 public minSchedulerStake;
 
     mapping(bytes32 moduleId => Module) private _modules;
-    mapping(bytes32 process => Process) private _processes;
+    mapping(bytes32 process => StoredProcess) private _processes;
+    mapping(address scheduler => SchedulerInfo) private _schedulers;
 
     /**
      * @param stakeManager_ the StakeManager holding the schedulers' stake (must be a contract).
@@ -119,9 +147,12 @@ contract ProcessRegistry is
     }
 
     /**
-     * @notice Spawns a process of module `moduleId_` scheduled by `scheduler`, owned by the caller.
-     * @dev Requirements: the module exists; `scheduler` non-zero with at least `minSchedulerStake`
-     * bonded; `initialStateHash` and `arweaveId` non-zero; the caller has not spawned the same process.
+     * @notice Spawns a process of module `moduleId_` scheduled by `scheduler`, owned by the caller. When
+     * the registry holds less than `minSchedulerStake` of the scheduler's stake locked (its first
+     * process), it locks the difference: one lock per scheduler, however many processes name it.
+     * @dev Requirements: the module exists; `scheduler` non-zero, not exited, with at least
+     * `minSchedulerStake` bonded and, when its lock must grow, the difference unlocked;
+     * `initialStateHash` and `arweaveId` non-zero; the caller has not spawned the same process.
      */
     function spawn(
         bytes32 moduleId_,
@@ -133,24 +164,84 @@ contract ProcessRegistry is
         if (scheduler == address(0)) revert ProcessRegistryZeroAddress("scheduler");
         if (initialStateHash == bytes32(0)) revert ProcessRegistryZeroHash("initialStateHash");
         if (arweaveId == bytes32(0)) revert ProcessRegistryZeroHash("arweaveId");
+        SchedulerInfo memory info = _schedulers[scheduler];
+        if (info.exitAt != 0) revert ProcessRegistrySchedulerExited(scheduler, info.exitAt);
+        uint256 minStake = minSchedulerStake;
         uint256 bonded = _stakeManager.bondedOf(scheduler);
-        if (bonded < minSchedulerStake) {
-            revert ProcessRegistrySchedulerStakeTooLow(scheduler, bonded, minSchedulerStake);
+        if (bonded < minStake) revert ProcessRegistrySchedulerStakeTooLow(scheduler, bonded, minStake);
+        uint256 shortfall;
+        if (info.locked < minStake) {
+            shortfall = minStake - info.locked;
+            uint256 unlocked = _stakeManager.unlockedOf(scheduler);
+            if (unlocked < shortfall)
+                revert ProcessRegistrySchedulerStakeUnavailable(scheduler, unlocked, shortfall);
         }
 
         process = computeProcessId(moduleId_, scheduler, initialStateHash, arweaveId, msg.sender);
-        if (_processes[process].spawnedAt != 0) revert ProcessRegistryProcessExists(process);
-        _processes[process] = Process({
+        if (_processes[process].scheduler != address(0)) revert ProcessRegistryProcessExists(process);
+        _processes[process] = StoredProcess({
             moduleId: moduleId_,
             initialStateHash: initialStateHash,
             arweaveId: arweaveId,
             scheduler: scheduler,
-            spawnedAt: uint64(block.timestamp),
-            owner: msg.sender,
             frozenFromSlot: 0,
-            frozen: false
+            frozen: false,
+            owner: msg.sender,
+            spawnedAt: uint64(block.timestamp)
         });
         emit ProcessSpawned(process, moduleId_, scheduler, msg.sender, initialStateHash, arweaveId);
+        if (shortfall != 0) {
+            // `minStake ≤ bonded < 2^128` (the StakeManager's packed width).
+            _schedulers[scheduler].locked = uint128(minStake);
+            emit SchedulerLocked(scheduler, shortfall, minStake);
+            _stakeManager.lock(scheduler, shortfall);
+        }
+    }
+
+    // ─── Scheduler exit ────────────────────────────────────────────────────────────────────────
+
+    /**
+     * @notice The caller stops being a scheduler, for good: no new process can name it, and no new
+     * commitment of its processes can be posted (ResultRegistry). Commitments posted before run their
+     * windows and games; the lock is released by {releaseSchedulerLock} strictly after `releasableAt`
+     * = now + the StakeManager's `unbondingDelay` (fixed now). One call, whatever the number of
+     * processes. Requirements: the caller has not exited before.
+     */
+    function exitScheduler() external nonReentrant {
+        SchedulerInfo storage info = _schedulers[msg.sender];
+        uint64 exitAt = info.exitAt;
+        if (exitAt != 0) revert ProcessRegistrySchedulerExited(msg.sender, exitAt);
+        exitAt = uint64(block.timestamp);
+        // Both are far below 2^63 (the delay is at most 365 days).
+        uint64 releasableAt = exitAt + _stakeManager.unbondingDelay();
+        info.exitAt = exitAt;
+        info.releasableAt = releasableAt;
+        emit SchedulerExited(msg.sender, exitAt, releasableAt, info.locked);
+    }
+
+    /**
+     * @notice Releases the registry's lock on an exited scheduler's stake once its exit delay has
+     * passed. Anyone may call it.
+     * @dev Requirements: `scheduler` exited; `block.timestamp > releasableAt`; something is locked.
+     * @return amount what was unlocked.
+     */
+    function releaseSchedulerLock(address scheduler) external nonReentrant returns (uint256 amount) {
+        SchedulerInfo storage info = _schedulers[scheduler];
+        if (info.exitAt == 0) revert ProcessRegistrySchedulerActive(scheduler);
+        uint64 releasableAt = info.releasableAt;
+        if (block.timestamp <= releasableAt) {
+            revert ProcessRegistrySchedulerLockNotReleasable(
+                scheduler,
+                releasableAt,
+                uint64(block.timestamp)
+            );
+        }
+        amount = info.locked;
+        if (amount == 0) revert ProcessRegistryNothingLocked(scheduler);
+
+        info.locked = 0;
+        emit SchedulerLockReleased(scheduler, amount);
+        _stakeManager.unlock(scheduler, amount);
     }
 
     // ─── Equivocation ──────────────────────────────────────────────────────────────────────────
@@ -160,7 +251,8 @@ contract ProcessRegistry is
      * slot: slashes all its slashable stake (reward to the caller, per the StakeManager's split) on the
      * first proof for the process, and freezes the process from `a.slot`.
      * @dev Requirements: same process, which exists; same slot; different assignment hashes; both
-     * signatures by the process's scheduler; the process not already frozen at or before the slot.
+     * signatures by the process's scheduler; the scheduler's exit delay (if it exited) not over; the
+     * process not already frozen at or before the slot.
      */
     function proveEquivocation(
         Assignment calldata a,
@@ -170,14 +262,15 @@ contract ProcessRegistry is
     ) external nonReentrant returns (uint256 slashed) {
         if (a.process != b.process) revert ProcessRegistryProcessMismatch(a.process, b.process);
         if (a.slot != b.slot) revert ProcessRegistrySlotMismatch(a.slot, b.slot);
-        Process storage p = _processes[a.process];
-        if (p.spawnedAt == 0) revert ProcessRegistryUnknownProcess(a.process);
+        StoredProcess storage p = _processes[a.process];
+        address scheduler = p.scheduler;
+        if (scheduler == address(0)) revert ProcessRegistryUnknownProcess(a.process);
         bytes32 hashA = assignmentHash(a);
         bytes32 hashB = assignmentHash(b);
         if (hashA == hashB) revert ProcessRegistrySameAssignment(hashA);
-        address scheduler = p.scheduler;
         _checkSigner(hashA, signatureA, scheduler);
         _checkSigner(hashB, signatureB, scheduler);
+        _checkEvidenceWindow(scheduler);
         bool wasFrozen = p.frozen;
         if (wasFrozen && a.slot >= p.frozenFromSlot) {
             revert ProcessRegistryAlreadyFrozen(a.process, p.frozenFromSlot, a.slot);
@@ -251,9 +344,20 @@ contract ProcessRegistry is
     }
 
     /// @inheritdoc IProcessRegistry
-    function getProcess(bytes32 process) external view returns (Process memory p) {
-        p = _processes[process];
-        if (p.spawnedAt == 0) revert ProcessRegistryUnknownProcess(process);
+    function getProcess(bytes32 process) external view returns (Process memory) {
+        StoredProcess storage p = _processes[process];
+        if (p.scheduler == address(0)) revert ProcessRegistryUnknownProcess(process);
+        return
+            Process({
+                moduleId: p.moduleId,
+                initialStateHash: p.initialStateHash,
+                arweaveId: p.arweaveId,
+                scheduler: p.scheduler,
+                spawnedAt: p.spawnedAt,
+                owner: p.owner,
+                frozenFromSlot: p.frozenFromSlot,
+                frozen: p.frozen
+            });
     }
 
     /// @inheritdoc IProcessRegistry
@@ -263,7 +367,7 @@ contract ProcessRegistry is
 
     /// @inheritdoc IProcessRegistry
     function processExists(bytes32 process) external view returns (bool) {
-        return _processes[process].spawnedAt != 0;
+        return _processes[process].scheduler != address(0);
     }
 
     /// @inheritdoc IProcessRegistry
@@ -283,8 +387,28 @@ contract ProcessRegistry is
      * (`type(uint64).max` when not frozen). One call for the ResultRegistry's checks.
      */
     function processStatus(bytes32 process) external view returns (bool exists, uint64 frozenFrom) {
-        Process storage p = _processes[process];
-        return (p.spawnedAt != 0, p.frozen ? p.frozenFromSlot : type(uint64).max);
+        StoredProcess storage p = _processes[process];
+        return (p.scheduler != address(0), p.frozen ? p.frozenFromSlot : type(uint64).max);
+    }
+
+    /// @inheritdoc IProcessRegistry
+    function postStatus(
+        bytes32 process
+    ) external view returns (address scheduler, uint64 frozenFrom, uint64 schedulerExitAt) {
+        StoredProcess storage p = _processes[process];
+        scheduler = p.scheduler;
+        frozenFrom = p.frozen ? p.frozenFromSlot : type(uint64).max;
+        if (scheduler != address(0)) schedulerExitAt = _schedulers[scheduler].exitAt;
+    }
+
+    /// @inheritdoc IProcessRegistry
+    function schedulerInfo(address scheduler) external view returns (SchedulerInfo memory) {
+        return _schedulers[scheduler];
+    }
+
+    /// @inheritdoc IProcessRegistry
+    function schedulerExitDelay() external view returns (uint64) {
+        return _stakeManager.unbondingDelay();
     }
 
     /**
@@ -292,8 +416,8 @@ contract ProcessRegistry is
      * process is not frozen. Requirements: the process exists.
      */
     function frozenFromSlot(bytes32 process) external view returns (uint64) {
-        Process storage p = _processes[process];
-        if (p.spawnedAt == 0) revert ProcessRegistryUnknownProcess(process);
+        StoredProcess storage p = _processes[process];
+        if (p.scheduler == address(0)) revert ProcessRegistryUnknownProcess(process);
         return p.frozen ? p.frozenFromSlot : type(uint64).max;
     }
 
@@ -321,6 +445,14 @@ contract ProcessRegistry is
     function _checkSigner(bytes32 digest, bytes calldata signature, address scheduler) private pure {
         (address signer, , ) = ECDSA.tryRecover(digest, signature);
         if (signer != scheduler) revert ProcessRegistryInvalidSignature(digest, signer, scheduler);
+    }
+
+    /// @dev Refuses evidence against a scheduler whose exit delay is over (docs/registries.md).
+    function _checkEvidenceWindow(address scheduler) private view {
+        SchedulerInfo storage info = _schedulers[scheduler];
+        if (info.exitAt != 0 && block.timestamp > info.releasableAt) {
+            revert ProcessRegistryExitDelayElapsed(scheduler, info.releasableAt, uint64(block.timestamp));
+        }
     }
 
     function _checkLimit(string memory what, uint256 value, uint256 max) private pure {

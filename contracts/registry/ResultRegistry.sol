@@ -39,6 +39,10 @@ import {ResultsLib} from "../libraries/ResultsLib.sol";
  * Roles: `DEFAULT_ADMIN_ROLE` (governance) sets `commitmentStake`; `DISPUTE_GAME_ROLE` calls the two
  * game hooks. The registry needs `LOCKER_ROLE` on the StakeManager. The challenge window is read from
  * the StakeManager at posting time (one source for the unbonding floor) and fixed in the record.
+ *
+ * Schedulers. No commitment of a process is posted after its scheduler exited
+ * ({IProcessRegistry-exitScheduler}); commitments posted before run their windows and games, all of
+ * which end before the ProcessRegistry releases the scheduler's lock.
  */
 contract ResultRegistry is IResultRegistry, AccessControlDefaultAdminRules, ReentrancyGuardTransient {
     /// @notice Role of the dispute game contracts, which open and resolve challenges.
@@ -93,9 +97,9 @@ contract ResultRegistry is IResultRegistry, AccessControlDefaultAdminRules, Reen
      * @notice Posts a commitment for slots `[firstSlot, lastSlot]` of `process` after `parent` (0 for
      * the initial state). It takes `commitmentStake` of the caller's reservation until it leaves
      * Pending; when the free part of the reservation is smaller, the shortfall is locked first.
-     * @dev Requirements: the process exists and is not frozen at or before `lastSlot`; `parent` is 0
-     * (then `firstSlot` is 0) or a posted, non-rejected commitment of the same process (then
-     * `firstSlot` is its `lastSlot + 1`); `1 ≤ lastSlot - firstSlot + 1 ≤ MAX_SLOTS_PER_COMMITMENT`; the
+     * @dev Requirements: the process exists, its scheduler has not exited, and it is not frozen at or
+     * before `lastSlot`; `parent` is 0 (then `firstSlot` is 0) or a posted, non-rejected commitment of
+     * the same process (then `firstSlot` is its `lastSlot + 1`); `1 ≤ lastSlot - firstSlot + 1 ≤ MAX_SLOTS_PER_COMMITMENT`; the
      * three hashes are non-zero; the same content was not posted before; the caller has the shortfall
      * unlocked, or, when the free part suffices, bonded stake covering its whole reservation.
      * A child of a Finalized commitment that is no longer the tip is accepted: it can never finalize
@@ -381,20 +385,19 @@ contract ResultRegistry is IResultRegistry, AccessControlDefaultAdminRules, Reen
     // ─── Internals ─────────────────────────────────────────────────────────────────────────────
 
     /**
-     * @dev The checks of {postCommitment} on the process, the parent, the slot range and the hashes;
-     * returns the process's tag. A root post asks the ProcessRegistry whether the process exists and
-     * where it is frozen (`processStatus`, two storage slots there). A child post learns that the process
-     * exists from its parent, whose record carries the tag of the process it was posted for (processes
-     * are never removed), and asks only for the freeze (`isFrozen`, one slot).
+     * @dev The checks of {postCommitment} on the process, its scheduler, the parent, the slot range and
+     * the hashes; returns the process's tag. One call, `postStatus` (two storage slots there: the
+     * process's scheduler and freeze, and the scheduler's exit), tells whether the process exists, where
+     * it is frozen and whether its scheduler exited: after the exit no new commitment is taken, so a
+     * signature the scheduler makes after its exit never feeds one. A child post also learns that the
+     * process exists from its parent, whose record carries the tag of the process it was posted for.
      */
     function _checkPost(Commitment memory c) private view returns (uint88 tag) {
         tag = _tag(c.process);
         uint64 expected;
-        uint64 frozenFrom;
+        (address scheduler, uint64 frozenFrom, uint64 exitAt) = _processRegistry.postStatus(c.process);
         if (c.parent == bytes32(0)) {
-            bool exists;
-            (exists, frozenFrom) = _processRegistry.processStatus(c.process);
-            if (!exists) revert ResultRegistryUnknownProcess(c.process);
+            if (scheduler == address(0)) revert ResultRegistryUnknownProcess(c.process);
         } else {
             Entry storage p = _records[c.parent];
             Status ps = p.status;
@@ -405,8 +408,8 @@ contract ResultRegistry is IResultRegistry, AccessControlDefaultAdminRules, Reen
             unchecked {
                 expected = p.lastSlot + 1;
             }
-            frozenFrom = _frozenFrom(c.process);
         }
+        if (exitAt != 0) revert ResultRegistrySchedulerExited(c.process, scheduler, exitAt);
         if (c.firstSlot != expected) revert ResultRegistryNonContiguousSlots(c.parent, expected, c.firstSlot);
         if (c.lastSlot < c.firstSlot || c.lastSlot - c.firstSlot >= MAX_SLOTS_PER_COMMITMENT) {
             revert ResultRegistryInvalidSlotRange(c.firstSlot, c.lastSlot, MAX_SLOTS_PER_COMMITMENT);

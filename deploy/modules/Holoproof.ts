@@ -33,6 +33,7 @@ export const ROLES = {
  */
 export const CORE_ROLE_GRANTS = [
   ["StakeManager_SLASHER_ROLE_ProcessRegistry", "stakeManager", "SLASHER_ROLE", "processRegistry"],
+  ["StakeManager_LOCKER_ROLE_ProcessRegistry", "stakeManager", "LOCKER_ROLE", "processRegistry"],
   ["StakeManager_LOCKER_ROLE_ResultRegistry", "stakeManager", "LOCKER_ROLE", "resultRegistry"],
   ["StakeManager_LOCKER_ROLE_DisputeGame", "stakeManager", "LOCKER_ROLE", "disputeGame"],
   ["StakeManager_SLASHER_ROLE_DisputeGame", "stakeManager", "SLASHER_ROLE", "disputeGame"],

@@ -112,6 +112,7 @@ export async function deployGameSystem(
   ])) as unknown as DisputeGame;
   const gameAddress = await game.getAddress();
   await stake.grantRole(await stake.SLASHER_ROLE(), await processes.getAddress());
+  await stake.grantRole(await stake.LOCKER_ROLE(), await processes.getAddress());
   await stake.grantRole(await stake.SLASHER_ROLE(), gameAddress);
   await stake.grantRole(await stake.LOCKER_ROLE(), await results.getAddress());
   await stake.grantRole(await stake.LOCKER_ROLE(), gameAddress);

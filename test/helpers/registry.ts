@@ -44,7 +44,7 @@ export function moduleArgs(overrides: Partial<ModuleContent> = {}) {
 }
 
 /**
- * Deploys the stake token, a StakeManager with {STAKE_PARAMS}, a ProcessRegistry (SLASHER_ROLE) and a
+ * Deploys the stake token, a StakeManager with {STAKE_PARAMS}, a ProcessRegistry (SLASHER_ROLE, LOCKER_ROLE) and a
  * ResultRegistry (LOCKER_ROLE) with {REGISTRY_PARAMS}; grants DISPUTE_GAME_ROLE to the `game` account;
  * bonds 200 tokens for the scheduler and 100 for each compute unit; registers {MODULE} and spawns one
  * process owned by `owner` and scheduled by `scheduler`.
@@ -74,6 +74,7 @@ export async function deployRegistries() {
     REGISTRY_PARAMS.commitmentStake,
   ])) as unknown as ResultRegistry;
   await stake.grantRole(await stake.SLASHER_ROLE(), await processes.getAddress());
+  await stake.grantRole(await stake.LOCKER_ROLE(), await processes.getAddress());
   await stake.grantRole(await stake.LOCKER_ROLE(), await results.getAddress());
   await results.grantRole(await results.DISPUTE_GAME_ROLE(), game.address);
 

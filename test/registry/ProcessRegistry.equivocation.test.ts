@@ -78,7 +78,9 @@ describe("ProcessRegistry: equivocation", function () {
 
   it("test_proveEquivocation_unbondingStakeIsSlashed_succeeds", async function () {
     const { processes, stake, token, scheduler, watcher, a, b, sigA, sigB } = await loadFixture(equivocation);
-    await stake.connect(scheduler).requestUnbond(150n * ONE);
+    // All it can: the other 100 are the registry's scheduler lock.
+    await stake.connect(scheduler).requestUnbond(100n * ONE);
+    expect((await stake.unbondingOf(scheduler.address))[0]).to.equal(100n * ONE);
     await processes.connect(watcher).proveEquivocation(a, sigA, b, sigB);
     expect(await stake.slashableOf(scheduler.address)).to.equal(0n);
     expect(await stake.unbondingOf(scheduler.address)).to.deep.equal([
@@ -134,7 +136,7 @@ describe("ProcessRegistry: equivocation", function () {
       ethers.id("p2"),
       stranger.address,
     );
-    await stake.connect(scheduler).requestUnbond(200n * ONE); // leaving does not help
+    await stake.connect(scheduler).requestUnbond(100n * ONE); // leaving does not help (100 stay locked)
     const c = makeAssignment(p2, 0n, "c");
     const d = makeAssignment(p2, 0n, "d");
     await processes

@@ -222,11 +222,14 @@ describe("ProcessRegistry", function () {
     });
 
     it("test_spawn_unbondingStakeDoesNotCount_reverts", async function () {
-      const { processes, stake, moduleId, scheduler } = await loadFixture(deployRegistries);
-      await stake.connect(scheduler).requestUnbond(150n * ONE);
-      await expect(processes.spawn(moduleId, scheduler.address, INITIAL_STATE, ethers.id("p2")))
+      // scheduler2 has never been named, so nothing of its stake is locked and it can unbond any of it.
+      const { processes, stake, moduleId, scheduler2 } = await loadFixture(deployRegistries);
+      await stake.connect(scheduler2).bond(100n * ONE);
+      await stake.connect(scheduler2).requestUnbond(60n * ONE);
+      expect(await stake.slashableOf(scheduler2.address)).to.equal(150n * ONE);
+      await expect(processes.spawn(moduleId, scheduler2.address, INITIAL_STATE, ethers.id("p2")))
         .to.be.revertedWithCustomError(processes, "ProcessRegistrySchedulerStakeTooLow")
-        .withArgs(scheduler.address, 50n * ONE, REGISTRY_PARAMS.minSchedulerStake);
+        .withArgs(scheduler2.address, 90n * ONE, REGISTRY_PARAMS.minSchedulerStake);
     });
 
     it("test_spawn_sameProcessTwice_reverts", async function () {

@@ -70,6 +70,8 @@ describe("Registries: reentrancy", function () {
         ethers.id("p2"),
       ]),
       processes.interface.encodeFunctionData("proveEquivocation", [...equivocation]),
+      processes.interface.encodeFunctionData("exitScheduler"),
+      processes.interface.encodeFunctionData("releaseSchedulerLock", [scheduler.address]),
     ];
     for (const data of calls) {
       await stake.arm(await processes.getAddress(), data);

@@ -58,7 +58,7 @@ describe("deploy/modules/Devnet", function () {
       ...CORE_ROLE_GRANTS.map(([id]) => `Devnet#${id}`),
       ...ADMIN_HANDOVERS.map(([id]) => `Devnet#${id}`),
     ]);
-    expect(devnet.executed).to.have.lengthOf(17);
+    expect(devnet.executed).to.have.lengthOf(18); // 10 contracts, 6 role grants, 2 admin handovers
   });
 
   it("uses deploy/parameters/hardhat.json on the Hardhat network", async function () {
@@ -91,6 +91,7 @@ describe("deploy/modules/Devnet", function () {
     const { stakeManager, resultRegistry, disputeGame } = devnet.contracts;
     const a = devnet.addresses;
     expect(await stakeManager.hasRole(ROLES.SLASHER_ROLE, a.processRegistry)).to.equal(true);
+    expect(await stakeManager.hasRole(ROLES.LOCKER_ROLE, a.processRegistry)).to.equal(true);
     expect(await stakeManager.hasRole(ROLES.LOCKER_ROLE, a.resultRegistry)).to.equal(true);
     expect(await stakeManager.hasRole(ROLES.LOCKER_ROLE, a.disputeGame)).to.equal(true);
     expect(await stakeManager.hasRole(ROLES.SLASHER_ROLE, a.disputeGame)).to.equal(true);

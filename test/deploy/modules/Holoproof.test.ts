@@ -111,7 +111,7 @@ async function expectExactRoles(core: CoreDeployment, people: Record<string, str
   const candidates: Record<string, string> = { ...people, ...core.addresses };
   const expected: [string, { hasRole(role: string, account: string): Promise<boolean> }, string, string[]][] =
     [
-      ["stakeManager", stakeManager, ROLES.LOCKER_ROLE, ["resultRegistry", "disputeGame"]],
+      ["stakeManager", stakeManager, ROLES.LOCKER_ROLE, ["processRegistry", "resultRegistry", "disputeGame"]],
       ["stakeManager", stakeManager, ROLES.SLASHER_ROLE, ["processRegistry", "disputeGame"]],
       ["stakeManager", stakeManager, await stakeManager.PAUSER_ROLE(), []],
       ["resultRegistry", resultRegistry, ROLES.DISPUTE_GAME_ROLE, ["disputeGame"]],
@@ -569,6 +569,7 @@ describe("deploy/modules/Holoproof (core)", function () {
         expect(await stakeManager.defaultAdmin()).to.equal(deployer.address);
         expect((await stakeManager.pendingDefaultAdmin())[0]).to.equal(governance.address);
         expect(await stakeManager.hasRole(ROLES.SLASHER_ROLE, at("ProcessRegistry"))).to.equal(true);
+        expect(await stakeManager.hasRole(ROLES.LOCKER_ROLE, at("ProcessRegistry"))).to.equal(true);
         expect(await stakeManager.hasRole(ROLES.LOCKER_ROLE, at("ResultRegistry"))).to.equal(true);
         expect(await stakeManager.hasRole(ROLES.LOCKER_ROLE, at("DisputeGame"))).to.equal(true);
         expect(await stakeManager.hasRole(ROLES.SLASHER_ROLE, at("DisputeGame"))).to.equal(true);

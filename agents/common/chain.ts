@@ -36,6 +36,8 @@ import {
   type TransactionReceipt,
 } from "ethers";
 
+import { Counter } from "prom-client";
+
 import { createLogger, logPage, type Logger } from "./log";
 import type { AgentMetrics } from "./metrics";
 import { RetryAbortedError, isTransientNetworkError, realClock, retry } from "./retry";
@@ -71,7 +73,7 @@ export interface RevertInfo {
 }
 
 export class ChainError extends Error {
-  override readonly name = "ChainError";
+  override readonly name: string = "ChainError";
   readonly kind: ChainErrorKind;
   /** The operation this error belongs to (unset for health calls such as `blockNumber`). */
   readonly opId?: string;
@@ -95,6 +97,27 @@ export class ChainError extends Error {
   /** The custom error's name for a `reverted` error (`StakeManagerZeroAmount`), if decoded. */
   get errorName(): string | undefined {
     return this.revert?.name;
+  }
+}
+
+/**
+ * Two RPCs gave different well-formed answers to the same read at the same block (a `transient` ChainError:
+ * nothing was done on the read, the caller retries later). Raised only when cross-check RPCs are configured
+ * ({@link ChainClientOptions.crossCheckRpcUrls}); the client has paged `rpcDisagreement` and counted it in
+ * `holo_chain_rpc_disagreements_total{method}` before throwing.
+ */
+export class RpcDisagreementError extends ChainError {
+  override readonly name: string = "RpcDisagreementError";
+  readonly code = "RpcDisagreement";
+  constructor(
+    /** The JSON-RPC method, or `head` for the latest blocks. */
+    readonly method: string,
+    message: string,
+    /** Each RPC's answer (redacted URL → a short rendering). */
+    readonly answers: Readonly<Record<string, string>>,
+    details: { opId?: string } = {},
+  ) {
+    super("transient", `RpcDisagreement: ${message}`, details);
   }
 }
 
@@ -495,6 +518,296 @@ class NonceManager {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Cross-checked reads
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * The reads an agent acts on, compared across every configured RPC. Everything else (nonces, fees, gas
+ * estimates, the mempool, broadcasting) goes to the primary RPC only: nodes legitimately differ there, and a
+ * lie there cannot make the agent act (a transaction the chain refuses is not an effect).
+ */
+const CROSS_CHECKED = new Set([
+  "eth_blockNumber",
+  "eth_getBlockByNumber",
+  "eth_call",
+  "eth_getLogs",
+  "eth_getTransactionReceipt",
+]);
+
+/** Block tags that move: pinned to the block every RPC has before a cross-checked read. */
+const MOVING_TAGS = new Set(["latest", "pending"]);
+
+/** The default of {@link ChainClientOptions.crossCheckMaxLagBlocks}. */
+export const DEFAULT_CROSS_CHECK_MAX_LAG_BLOCKS = 8;
+
+/** How often one method's disagreement pages (the others are logged at `warn`); each is counted. */
+const DISAGREEMENT_PAGE_EVERY_MS = 60_000;
+
+interface CrossCheckNode {
+  url: string;
+  send(method: string, params: unknown[]): Promise<unknown>;
+}
+
+type CallOutcome = { ok: string } | { revert: string };
+
+function short(value: unknown): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return text === undefined ? "undefined" : text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+function quantity(n: bigint): string {
+  return `0x${n.toString(16)}`;
+}
+
+/** The parts of a block header an agent uses (a liar could keep the hash and change a field). */
+function headerView(block: unknown): string {
+  if (block === null || block === undefined) return "null";
+  const b = block as Record<string, unknown>;
+  return JSON.stringify(
+    ["number", "hash", "parentHash", "timestamp", "stateRoot", "receiptsRoot", "transactionsRoot"].map((k) =>
+      typeof b[k] === "string" ? (b[k] as string).toLowerCase() : b[k],
+    ),
+  );
+}
+
+function logsView(logs: unknown): string {
+  if (!Array.isArray(logs)) return short(logs);
+  return JSON.stringify(
+    logs.map((l: Record<string, unknown>) =>
+      [
+        l.address,
+        l.topics,
+        l.data,
+        l.blockNumber,
+        l.blockHash,
+        l.transactionHash,
+        l.logIndex,
+        l.removed ?? false,
+      ].map((v) =>
+        typeof v === "string"
+          ? v.toLowerCase()
+          : Array.isArray(v)
+            ? v.map((t) => String(t).toLowerCase())
+            : v,
+      ),
+    ),
+  );
+}
+
+function receiptView(receipt: unknown): string {
+  if (receipt === null || receipt === undefined) return "null";
+  const r = receipt as Record<string, unknown>;
+  return JSON.stringify(
+    ["transactionHash", "blockHash", "blockNumber", "status", "contractAddress", "gasUsed"].map((k) =>
+      typeof r[k] === "string" ? (r[k] as string).toLowerCase() : (r[k] ?? null),
+    ),
+  );
+}
+
+/**
+ * The primary RPC's provider with every {@link CROSS_CHECKED} read asked of each cross-check RPC too, at the
+ * same block, and compared: any difference throws {@link RpcDisagreementError} (after `onDisagreement`) and
+ * nothing is returned, so no caller can act on a value only some RPCs report.
+ *
+ * - `latest` (and `pending`) are pinned: every RPC's latest block is read; their heights may differ by at
+ *   most `maxLagBlocks` (more is a disagreement: a primary hiding new blocks, or claiming a fake head); the
+ *   lowest height is the pin, and every RPC's header at the pin must be the same. The read is then made at
+ *   the pin on every RPC (`eth_blockNumber` answers the pin itself).
+ * - A numbered block, a block range and a block hash are asked as they are.
+ * - `eth_call`: the return data, or the revert data, must be equal.
+ * - `eth_getTransactionReceipt`: a receipt the primary has must be on every RPC whose head is at or past its
+ *   block (an RPC behind it is lag: a transient error, retried); a receipt only the primary lacks counts as
+ *   not mined yet.
+ */
+/** A cross-check RPC is behind the block a read needs: lag, retried like a network error. */
+class CrossCheckLagError extends ChainError {
+  override readonly name: string = "CrossCheckLagError";
+  constructor(message: string) {
+    super("transient", `CrossCheckLag: ${message}`);
+  }
+}
+
+class CrossCheckedProvider extends JsonRpcProvider {
+  constructor(
+    request: FetchRequest,
+    network: Network,
+    private readonly primaryUrl: string,
+    private readonly others: readonly CrossCheckNode[],
+    private readonly maxLagBlocks: number,
+    private readonly onDisagreement: (error: RpcDisagreementError) => void,
+  ) {
+    super(request, network, { staticNetwork: network, batchMaxCount: 1, cacheTimeout: -1 });
+  }
+
+  override async send(method: string, params: unknown[] | Record<string, unknown>): Promise<unknown> {
+    if (!CROSS_CHECKED.has(method) || !Array.isArray(params)) return super.send(method, params);
+    switch (method) {
+      case "eth_blockNumber":
+        return quantity(await this.pin());
+      case "eth_getBlockByNumber":
+        return this.checkedBlock(params);
+      case "eth_call":
+        return this.checkedCall(params);
+      case "eth_getLogs":
+        return this.checkedLogs(params);
+      default:
+        return this.checkedReceipt(params);
+    }
+  }
+
+  private primary(method: string, params: unknown[]): Promise<unknown> {
+    return super.send(method, params);
+  }
+
+  /** The same request to every RPC, the primary first. */
+  private all(method: string, params: unknown[]): Promise<unknown[]> {
+    return Promise.all([this.primary(method, params), ...this.others.map((o) => o.send(method, params))]);
+  }
+
+  private get urls(): string[] {
+    return [this.primaryUrl, ...this.others.map((o) => o.url)];
+  }
+
+  private disagree(method: string, message: string, answers: readonly string[]): never {
+    const rendered: Record<string, string> = {};
+    this.urls.forEach((u, i) => (rendered[u] = short(answers[i])));
+    const error = new RpcDisagreementError(method, message, rendered);
+    this.onDisagreement(error);
+    throw error;
+  }
+
+  private compare(method: string, what: string, views: readonly string[]): void {
+    if (views.every((v) => v === views[0])) return;
+    this.disagree(method, `the RPCs answer ${what} differently`, views);
+  }
+
+  /** The highest block every RPC has, with the same header on all of them. */
+  private async pin(): Promise<bigint> {
+    const heads = await this.all("eth_getBlockByNumber", ["latest", false]);
+    const numbers = heads.map((b) => {
+      const n = (b as { number?: unknown } | null)?.number;
+      return typeof n === "string" && isHexString(n) ? BigInt(n) : -1n;
+    });
+    if (numbers.some((n) => n < 0n)) {
+      this.disagree("head", "an RPC has no latest block", heads.map(headerView));
+    }
+    let low = numbers[0];
+    let high = numbers[0];
+    for (const n of numbers) {
+      if (n < low) low = n;
+      if (n > high) high = n;
+    }
+    if (high - low > BigInt(this.maxLagBlocks)) {
+      this.disagree(
+        "head",
+        `the RPCs' latest blocks are ${numbers.join(", ")}: more than ${this.maxLagBlocks} apart`,
+        numbers.map(String),
+      );
+    }
+    const at = quantity(low);
+    const headers = await Promise.all(
+      heads.map((h, i) =>
+        numbers[i] === low
+          ? h
+          : i === 0
+            ? this.primary("eth_getBlockByNumber", [at, false])
+            : this.others[i - 1].send("eth_getBlockByNumber", [at, false]),
+      ),
+    );
+    this.compare("head", `block ${low}`, headers.map(headerView));
+    return low;
+  }
+
+  private async pinned(tag: unknown): Promise<unknown> {
+    return typeof tag === "string" && MOVING_TAGS.has(tag) ? quantity(await this.pin()) : tag;
+  }
+
+  private async checkedBlock(params: unknown[]): Promise<unknown> {
+    const at = await this.pinned(params[0]);
+    const args = [at, ...params.slice(1)];
+    const blocks = await this.all("eth_getBlockByNumber", args);
+    this.compare("eth_getBlockByNumber", `block ${String(at)}`, blocks.map(headerView));
+    return blocks[0];
+  }
+
+  private async checkedCall(params: unknown[]): Promise<unknown> {
+    const at = params.length > 1 ? await this.pinned(params[1]) : quantity(await this.pin());
+    const args = [params[0], at, ...params.slice(2)];
+    const outcome = async (p: Promise<unknown>): Promise<CallOutcome> => {
+      try {
+        const r = await p;
+        return { ok: typeof r === "string" ? r.toLowerCase() : short(r) };
+      } catch (error) {
+        if (isError(error, "CALL_EXCEPTION")) {
+          return { revert: String((error as { data?: unknown }).data ?? "").toLowerCase() };
+        }
+        throw error; // a transport failure: no answer to compare (retried by the caller)
+      }
+    };
+    const first = this.primary("eth_call", args);
+    const outcomes = await Promise.all([
+      outcome(first),
+      ...this.others.map((o) => outcome(o.send("eth_call", args))),
+    ]);
+    const to = (params[0] as { to?: unknown } | undefined)?.to;
+    const selector = String((params[0] as { data?: unknown; input?: unknown } | undefined)?.data ?? "").slice(
+      0,
+      10,
+    );
+    this.compare(
+      "eth_call",
+      `eth_call ${selector} to ${String(to)} at ${String(at)}`,
+      outcomes.map((o) => JSON.stringify(o)),
+    );
+    return first; // its revert is rethrown as the primary gave it
+  }
+
+  private async checkedLogs(params: unknown[]): Promise<unknown> {
+    const filter = { ...(params[0] as Record<string, unknown>) };
+    if (filter.blockHash === undefined) {
+      const to = filter.toBlock;
+      if (to === undefined || (typeof to === "string" && MOVING_TAGS.has(to))) {
+        filter.toBlock = quantity(await this.pin());
+      }
+      if (typeof filter.fromBlock === "string" && MOVING_TAGS.has(filter.fromBlock)) {
+        filter.fromBlock = filter.toBlock;
+      }
+    }
+    const answers = await this.all("eth_getLogs", [filter]);
+    this.compare(
+      "eth_getLogs",
+      `the logs of blocks ${String(filter.fromBlock ?? filter.blockHash)}..${String(filter.toBlock ?? "")}`,
+      answers.map(logsView),
+    );
+    return answers[0];
+  }
+
+  private async checkedReceipt(params: unknown[]): Promise<unknown> {
+    const answers = await this.all("eth_getTransactionReceipt", params);
+    const mine = answers[0] as { blockNumber?: unknown } | null;
+    if (mine === null || mine === undefined) return null; // not mined for the primary: nothing to act on
+    const views = answers.map(receiptView);
+    if (views.every((v) => v === views[0])) return mine;
+    const block = BigInt(String(mine.blockNumber));
+    for (let i = 1; i < answers.length; i++) {
+      if (answers[i] !== null && answers[i] !== undefined) continue;
+      const head = BigInt(String(await this.others[i - 1].send("eth_blockNumber", [])));
+      if (head < block) {
+        // Lag, not a lie: the cross-check RPC has not reached the receipt's block yet (retried).
+        throw new CrossCheckLagError(
+          `${this.others[i - 1].url} is at block ${head}, before the receipt's block ${block}`,
+        );
+      }
+    }
+    this.disagree(
+      "eth_getTransactionReceipt",
+      `the receipt of ${String(params[0])} differs between the RPCs`,
+      views,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // The client
 // ---------------------------------------------------------------------------------------------------------
 
@@ -587,6 +900,16 @@ export interface ChainClientOptions {
   logger?: Logger;
   /** The agent's metrics (holo_chain_rpc_errors_total, holo_tx_sent_total, holo_tx_confirm_seconds). */
   metrics?: AgentMetrics;
+  /**
+   * Further JSON-RPC URLs (other providers, ideally other clients) that cross-check the reads the agent acts
+   * on: the head, blocks, `eth_call`, logs and receipts (see {@link CrossCheckedProvider}). A read they do not
+   * all answer alike throws {@link RpcDisagreementError}, pages `rpcDisagreement` and counts
+   * `holo_chain_rpc_disagreements_total{method}`. Each must be on the same chain id. Empty (the default): one
+   * RPC, reads unchecked, nothing changes.
+   */
+  crossCheckRpcUrls?: readonly string[];
+  /** How far the RPCs' latest blocks may be apart before it is a disagreement; default 8. */
+  crossCheckMaxLagBlocks?: number;
 }
 
 interface ResolvedOptions {
@@ -686,6 +1009,8 @@ export class ChainClient {
   private readonly nonces: NonceManager;
   private readonly inflight = new Map<string, Promise<SendResult>>();
   private readonly closing = new AbortController();
+  /** The cross-check RPCs' providers (destroyed by `close`). */
+  private crossChecks: JsonRpcProvider[] = [];
 
   private constructor(args: {
     provider: JsonRpcProvider;
@@ -777,11 +1102,33 @@ export class ChainClient {
       );
     }
     const network = Network.from(chainId);
-    const provider = new JsonRpcProvider(request, network, {
-      staticNetwork: network,
-      batchMaxCount: 1,
-      cacheTimeout: -1,
-    });
+    const crossCheck = await connectCrossChecks(
+      options,
+      resolved,
+      requestTimeoutMs,
+      chainId,
+      closing,
+      logger,
+    );
+    const provider =
+      crossCheck.nodes.length === 0
+        ? new JsonRpcProvider(request, network, {
+            staticNetwork: network,
+            batchMaxCount: 1,
+            cacheTimeout: -1,
+          })
+        : new CrossCheckedProvider(
+            request,
+            network,
+            url,
+            crossCheck.nodes,
+            positiveInt(
+              "crossCheckMaxLagBlocks",
+              options.crossCheckMaxLagBlocks,
+              DEFAULT_CROSS_CHECK_MAX_LAG_BLOCKS,
+            ),
+            disagreementReporter(logger, options.metrics),
+          );
     const client = new ChainClient({
       provider,
       wallet: wallet.connect(provider),
@@ -793,8 +1140,15 @@ export class ChainClient {
       metrics: options.metrics,
       interfaces,
     });
+    client.crossChecks = crossCheck.providers;
     logger.info(
-      { event: "chain.connected", rpcUrl: url, chainId: chainId.toString(), account: client.address },
+      {
+        event: "chain.connected",
+        rpcUrl: url,
+        crossCheckRpcUrls: crossCheck.nodes.map((n) => n.url),
+        chainId: chainId.toString(),
+        account: client.address,
+      },
       "chain client connected",
     );
     return client;
@@ -917,6 +1271,7 @@ export class ChainClient {
     if (this.closing.signal.aborted) return;
     this.closing.abort(new ChainError("transient", "chain client closed"));
     this.provider.destroy();
+    for (const p of this.crossChecks) p.destroy();
   }
 
   // ----- the state machine -----
@@ -1505,6 +1860,16 @@ export class ChainClient {
   private wrap(error: unknown, opId?: string, txHash?: string): ChainError {
     if (error instanceof ChainError) {
       if (error.opId !== undefined || opId === undefined) return error;
+      if (error instanceof RpcDisagreementError) {
+        return new RpcDisagreementError(
+          error.method,
+          error.message.replace(/^RpcDisagreement: /, ""),
+          error.answers,
+          {
+            opId,
+          },
+        );
+      }
       return new ChainError(error.kind, error.message, {
         opId,
         txHash: error.txHash ?? txHash,
@@ -1526,6 +1891,107 @@ export class ChainClient {
     }
     return new ChainError("config", messageOf(error), { opId, txHash, cause: error });
   }
+}
+
+/**
+ * Connects to each of `options.crossCheckRpcUrls` (credentials as basic auth, retried like the primary) and
+ * checks it is on chain `chainId`; a bad URL or another chain is a `config` ChainError naming it.
+ */
+async function connectCrossChecks(
+  options: ChainClientOptions,
+  resolved: ResolvedOptions,
+  requestTimeoutMs: number,
+  chainId: bigint,
+  closing: AbortController,
+  logger: Logger,
+): Promise<{ nodes: CrossCheckNode[]; providers: JsonRpcProvider[] }> {
+  const urls = options.crossCheckRpcUrls ?? [];
+  if (!Array.isArray(urls)) throw new ChainError("config", "crossCheckRpcUrls must be an array of URLs");
+  const nodes: CrossCheckNode[] = [];
+  const providers: JsonRpcProvider[] = [];
+  for (const [i, raw] of urls.entries()) {
+    let parts: { url: string; username?: string; password?: string };
+    try {
+      parts = splitCredentials(String(raw));
+    } catch (error) {
+      throw new ChainError("config", `crossCheckRpcUrls[${i}]: ${messageOf(error)}`);
+    }
+    const request = new FetchRequest(parts.url);
+    request.timeout = requestTimeoutMs;
+    if (parts.username !== undefined) {
+      request.allowInsecureAuthentication = parts.url.startsWith("http:");
+      request.setCredentials(parts.username, parts.password ?? "");
+    }
+    let other: bigint;
+    try {
+      other = await rpcRetry(
+        () => fetchChainId(request),
+        `eth_chainId (crossCheckRpcUrls[${i}])`,
+        resolved,
+        closing.signal,
+        logger,
+        options.metrics,
+      );
+    } catch (error) {
+      if (error instanceof ChainError) throw error;
+      throw new ChainError(
+        "config",
+        `crossCheckRpcUrls[${i}]: eth_chainId at ${parts.url} failed: ${messageOf(error)}`,
+      );
+    }
+    if (other !== chainId) {
+      throw new ChainError(
+        "config",
+        `crossCheckRpcUrls[${i}]: the node at ${parts.url} is on chain ${other}, the primary RPC on chain ${chainId}`,
+      );
+    }
+    const network = Network.from(chainId);
+    const provider = new JsonRpcProvider(request, network, {
+      staticNetwork: network,
+      batchMaxCount: 1,
+      cacheTimeout: -1,
+    });
+    providers.push(provider);
+    nodes.push({ url: parts.url, send: (method, params) => provider.send(method, params) });
+  }
+  return { nodes, providers };
+}
+
+/** Counts and logs a disagreement: a page (`rpcDisagreement`) per method at most once a minute, else `warn`. */
+function disagreementReporter(
+  logger: Logger,
+  metrics: AgentMetrics | undefined,
+): (error: RpcDisagreementError) => void {
+  const counter = metrics === undefined ? undefined : disagreementCounter(metrics);
+  const lastPage = new Map<string, number>();
+  return (error) => {
+    counter?.inc({ method: error.method });
+    const fields = { method: error.method, answers: error.answers, err: error.message };
+    const last = lastPage.get(error.method);
+    if (last === undefined || Date.now() - last >= DISAGREEMENT_PAGE_EVERY_MS) {
+      lastPage.set(error.method, Date.now());
+      logPage(logger, "rpcDisagreement", fields, "the RPCs disagree on a read; not acting on it");
+    } else {
+      logger.warn(
+        { event: "chain.rpc.disagreement", ...fields },
+        "the RPCs still disagree; not acting on it",
+      );
+    }
+  };
+}
+
+/** `holo_chain_rpc_disagreements_total{method}`, in the agent's own registry. */
+export const DISAGREEMENTS_METRIC = "holo_chain_rpc_disagreements_total";
+
+function disagreementCounter(metrics: AgentMetrics): Counter<"method"> {
+  const existing = metrics.registry.getSingleMetric(DISAGREEMENTS_METRIC);
+  if (existing !== undefined) return existing as Counter<"method">;
+  return new Counter({
+    name: DISAGREEMENTS_METRIC,
+    help: "Reads the cross-check RPCs answered differently from the primary RPC (not acted on), by method",
+    labelNames: ["method"],
+    registers: [metrics.registry],
+  });
 }
 
 /** Knows the builtin `Error(string)` and `Panic(uint256)`. */
@@ -1554,6 +2020,8 @@ function min(a: bigint, b: bigint): bigint {
 
 /** Transient for a JSON-RPC call: network failures, and the JSON-RPC "limit exceeded" / rate-limit answers. */
 export function isTransientRpcError(error: unknown): boolean {
+  if (error instanceof RpcDisagreementError) return false; // paged; the caller retries later, not at once
+  if (error instanceof CrossCheckLagError) return true;
   if (isTransientNetworkError(error)) return true;
   const text = rpcMessage(error);
   return /rate limit|too many requests|limit exceeded|header not found|request timed out/i.test(text);

@@ -739,3 +739,18 @@ export const fields = Object.freeze({
   logLevel,
   list,
 });
+
+/**
+ * The chain cross-check settings an agent that acts on chain reads takes (agents/common/chain.ts,
+ * `ChainClientOptions.crossCheckRpcUrls`): spread into its schema, passed to `ChainClient.connect`.
+ */
+export const crossCheckSettings = Object.freeze({
+  crossCheckRpcUrls: list(url({ protocols: ["http", "https"] }))
+    .prefault([])
+    .describe(
+      "Further JSON-RPC endpoints (other providers) that cross-check every chain read the agent acts on; on a disagreement it pages rpcDisagreement and does not act ([]: one RPC, reads unchecked)",
+    ),
+  crossCheckMaxLagBlocks: nonNegativeInt()
+    .prefault(8)
+    .describe("How many blocks the RPCs' latest blocks may be apart before it counts as a disagreement"),
+});

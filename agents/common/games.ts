@@ -63,12 +63,15 @@ export const GAMES_SCHEMA = `
     deadline INTEGER,                    -- when the side to move runs out of time (unix seconds)
     moves INTEGER NOT NULL DEFAULT 0,    -- moves we sent
     last_error TEXT,
-    updated_at INTEGER NOT NULL
+    updated_at INTEGER NOT NULL,
+    ended_block INTEGER                  -- the head when we saw it end: re-read until reorgDepthBlocks deep
   );
   CREATE INDEX IF NOT EXISTS games_status ON games (status);
 `;
 
 const CURSOR_KEY = "games.cursor";
+/** The default of {@link GamePlayerOptions.reorgDepthBlocks}. */
+export const DEFAULT_REORG_DEPTH_BLOCKS = 64;
 const LOG_RANGE = 5_000;
 
 /** `IDisputeGame.Status`. */
@@ -131,6 +134,11 @@ export interface GamePlayerOptions {
   marginSec?: number;
   /** The first block scanned for games and commitments (default 0). */
   fromBlock?: number;
+  /**
+   * How many blocks deep a game's end must be before the player stops re-reading it (default 64). A game whose
+   * end (a timeout, the last proof, a resolution) a reorg takes away is played again, with the same opIds.
+   */
+  reorgDepthBlocks?: number;
 }
 
 /** What one {@link GamePlayer.tick} did. */
@@ -140,6 +148,8 @@ export interface TickReport {
   timeouts: string[];
   resolved: string[];
   ended: string[];
+  /** Games found open again after a reorg took their end away, or re-opened after it took their opening. */
+  reorged: string[];
 }
 
 interface GameRow {
@@ -162,6 +172,7 @@ interface GameRow {
   deadline: number | null;
   moves: number;
   last_error: string | null;
+  ended_block: number | null;
 }
 
 export function commitmentToJson(c: Commitment): string {
@@ -282,6 +293,8 @@ export class GamePlayer {
   private readonly marginSec: number;
   private degree = 0;
   private bond = 0n;
+  /** The game contract's `clockExtension` (seconds): the least time a side has for any move. */
+  clockExtension = 0n;
 
   private constructor(private readonly o: GamePlayerOptions) {
     this.address = o.chain.address;
@@ -310,10 +323,24 @@ export class GamePlayer {
         `GamePlayer.open: marginSec must be a positive number, got ${o.marginSec}`,
       );
     }
+    if (
+      o.reorgDepthBlocks !== undefined &&
+      !(Number.isSafeInteger(o.reorgDepthBlocks) && o.reorgDepthBlocks >= 0)
+    ) {
+      throw new GameError(
+        "BadOption",
+        `GamePlayer.open: reorgDepthBlocks must be an integer >= 0, got ${o.reorgDepthBlocks}`,
+      );
+    }
     o.store.db.exec(GAMES_SCHEMA);
+    const columns = o.store.db.prepare("PRAGMA table_info(games)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "ended_block")) {
+      o.store.db.exec("ALTER TABLE games ADD COLUMN ended_block INTEGER");
+    }
     const p = new GamePlayer(o);
     p.degree = Number(await p.game.degree());
     p.bond = await p.game.challengeBond();
+    p.clockExtension = BigInt(await p.game.clockExtension());
     return p;
   }
 
@@ -409,14 +436,23 @@ export class GamePlayer {
     const logs = await this.game.queryFilter(this.game.filters.GameOpened(id), this.o.fromBlock ?? 0);
     const ev = logs[0];
     if (ev === undefined) throw new GameError("NotOpened", `game ${id}: no GameOpened event`);
-    this.insertGame(
-      id,
-      c,
-      this.address,
-      this.bond,
-      openingSegment(ev.args.steps, ev.args.startPoint, ev.args.endPoint),
-      ev.blockNumber,
-    );
+    const opening = openingSegment(ev.args.steps, ev.args.startPoint, ev.args.endPoint);
+    if (!this.insertGame(id, c, this.address, this.bond, opening, ev.blockNumber)) {
+      // Recorded before (a restart, or a reorg took the first opening away): play from this opening; the
+      // segment is rebuilt from the Bisected events after it.
+      this.o.store.db
+        .prepare(
+          `UPDATE games SET seg_start = ?, seg_length = ?, seg_points = ?, seg_block = ?, updated_at = ? WHERE id = ?`,
+        )
+        .run(
+          opening.start.toString(),
+          opening.length.toString(),
+          JSON.stringify(opening.points),
+          ev.blockNumber,
+          Date.now(),
+          id.toLowerCase(),
+        );
+    }
     this.o.logger.info({ event: "game.opened", gameId: id, commitmentId: cid }, "challenge opened");
     return id;
   }
@@ -425,7 +461,14 @@ export class GamePlayer {
 
   /** Discovers new games, then plays every active one (move, timeout, resolve) and records outcomes. */
   async tick(): Promise<TickReport> {
-    const report: TickReport = { discovered: [], moves: [], timeouts: [], resolved: [], ended: [] };
+    const report: TickReport = {
+      discovered: [],
+      moves: [],
+      timeouts: [],
+      resolved: [],
+      ended: [],
+      reorged: [],
+    };
     try {
       report.discovered = await this.discover();
     } catch (error) {
@@ -435,11 +478,16 @@ export class GamePlayer {
         "discovering games failed; retried next tick",
       );
     }
-    const active = this.o.store.db
-      .prepare("SELECT * FROM games WHERE status IN ('active', 'startProven') ORDER BY rowid")
-      .all() as GameRow[];
     const head = await this.o.chain.provider.getBlock("latest");
     const now = head?.timestamp ?? Math.floor(Date.now() / 1000);
+    const headNumber = head?.number ?? (await this.o.chain.provider.getBlockNumber());
+    // The games in play, and the games that ended less than reorgDepthBlocks ago (a reorg may undo an end).
+    const active = this.o.store.db
+      .prepare(
+        `SELECT * FROM games WHERE status IN ('active', 'startProven')
+           OR (ended_block IS NOT NULL AND ended_block > ?) ORDER BY rowid`,
+      )
+      .all(headNumber - (this.o.reorgDepthBlocks ?? DEFAULT_REORG_DEPTH_BLOCKS)) as GameRow[];
     let minMargin: number | undefined;
     for (const row of active) {
       const log = withContext(this.o.logger, {
@@ -447,7 +495,10 @@ export class GamePlayer {
         process: commitmentFromJson(row.commitment).process,
       });
       try {
-        const r = await this.step(toRecord(row), now, log);
+        const wasEnded = row.status !== "active" && row.status !== "startProven";
+        const r = await this.step(toRecord(row), now, headNumber, log);
+        const isEnded = ["won", "lost", "cancelled"].includes(this.gameRecord(row.id)?.status ?? "");
+        if (r.reorged || (wasEnded && !isEnded)) report.reorged.push(row.id);
         if (r.action === "move") report.moves.push(row.id);
         if (r.action === "timeout") report.timeouts.push(row.id);
         if (r.action === "resolve") report.resolved.push(row.id);
@@ -524,6 +575,28 @@ export class GamePlayer {
       block = ev.blockNumber;
       if (segmentHash(seg) === hash) break;
     }
+    if (segmentHash(seg) !== hash) {
+      // A reorg can replace the moves after the stored segment with others in earlier blocks: replay every
+      // move from the game's opening.
+      const opened = (
+        await this.game.queryFilter(this.game.filters.GameOpened(g.id), this.o.fromBlock ?? 0)
+      )[0];
+      if (opened !== undefined) {
+        seg = openingSegment(opened.args.steps, opened.args.startPoint, opened.args.endPoint);
+        block = opened.blockNumber;
+        if (segmentHash(seg) !== hash) {
+          for (const ev of await this.game.queryFilter(
+            this.game.filters.Bisected(g.id),
+            opened.blockNumber,
+          )) {
+            const a = ev.args as unknown as readonly [string, bigint, bigint, bigint, readonly string[]];
+            seg = { start: a[2], length: a[3], points: [...a[4]] };
+            block = ev.blockNumber;
+            if (segmentHash(seg) === hash) break;
+          }
+        }
+      }
+    }
     if (segmentHash(seg) !== hash)
       throw new Error(`game ${g.id}: the segment cannot be rebuilt from its events`);
     this.o.store.db
@@ -548,11 +621,39 @@ export class GamePlayer {
   private async step(
     g: GameRecord,
     now: number,
+    headNumber: number,
     log: Logger,
-  ): Promise<{ action?: "move" | "timeout" | "resolve"; ended?: boolean; margin?: number }> {
+  ): Promise<{
+    action?: "move" | "timeout" | "resolve" | "reopen";
+    ended?: boolean;
+    margin?: number;
+    reorged?: boolean;
+  }> {
     const row = this.o.store.db.prepare("SELECT * FROM games WHERE id = ?").get(g.id) as GameRow;
     const state = await this.game.game(g.id);
     const status = Number(state.status);
+    const ended = g.status === "won" || g.status === "lost" || g.status === "cancelled";
+    if (status === GAME_STATUS.None) {
+      // The game is not on chain (any more): a reorg took its opening away. We re-open a game we opened
+      // (same opId: sent again once); a game opened against us is the challenger's to re-open.
+      if (g.role !== "challenger") return {};
+      log.warn(
+        { event: "game.reorged", was: g.status },
+        "our game's opening is gone (reorg); opening it again",
+      );
+      this.o.store.db
+        .prepare("UPDATE games SET status = 'active', ended_block = NULL, updated_at = ? WHERE id = ?")
+        .run(Date.now(), g.id);
+      await this.challenge(g.commitment);
+      return { action: "reopen", reorged: true };
+    }
+    if (ended && status < GAME_STATUS.AsserterWon) {
+      // It ended, and a reorg took the end away: play it again (a timeout or resolve goes out again once).
+      log.warn({ event: "game.reorged", was: g.status }, "a game's end is gone (reorg); playing it again");
+      this.o.store.db
+        .prepare("UPDATE games SET status = 'active', ended_block = NULL, updated_at = ? WHERE id = ?")
+        .run(Date.now(), g.id);
+    }
     const turn = Number(state.turn);
     const aLeft = Number(state.asserterLeft);
     const cLeft = Number(state.challengerLeft);
@@ -572,9 +673,10 @@ export class GamePlayer {
           : (status === GAME_STATUS.AsserterWon) === (g.side === 0)
             ? "won"
             : "lost";
+      if (ended && outcome === g.status) return {}; // still ended as we saw it: re-read until deep enough
       this.o.store.db
-        .prepare("UPDATE games SET status = ?, updated_at = ? WHERE id = ?")
-        .run(outcome, Date.now(), g.id);
+        .prepare("UPDATE games SET status = ?, ended_block = ?, updated_at = ? WHERE id = ?")
+        .run(outcome, headNumber, Date.now(), g.id);
       if (outcome === "lost") logPage(log, "moneyAtRisk", { outcome }, "a game was lost");
       else log.info({ event: "game.ended", outcome }, `game ${outcome}`);
       return { ended: true };

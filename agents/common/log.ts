@@ -58,6 +58,8 @@ export const PAGE_REASONS = Object.freeze({
   dataMissing: "error",
   /** Two signed, conflicting statements from one party (a scheduler assigning a slot twice...). */
   equivocation: "error",
+  /** The chain RPCs answer a read the agent would act on differently (agents/common/chain.ts cross-check). */
+  rpcDisagreement: "error",
 } as const satisfies Record<string, "fatal" | "error">);
 
 export type PageReason = keyof typeof PAGE_REASONS;

@@ -45,9 +45,55 @@ export class ProcessMismatchError extends Error {
 }
 
 /**
+ * The module's registered step limit is more than this agent can re-execute within the game's clock budget
+ * (docs/threat-model.md row 29): following the process would promise an OutOfSteps end-step proof the agent
+ * could not make in time.
+ */
+export class StepLimitTooLargeError extends Error {
+  override readonly name = "StepLimitTooLargeError";
+  readonly code = "StepLimitTooLarge";
+  constructor(
+    readonly stepLimit: bigint,
+    readonly maxStepLimit: bigint,
+    message: string,
+  ) {
+    super(`StepLimitTooLarge: ${message}`);
+  }
+}
+
+/**
+ * The agents' default `reexecStepsPerSecond` setting: step mode measured about 2.6·10^7 steps/s on whole
+ * AssemblyScript messages (docs/benchmarks.md, `asStepPerSec`); 10^7 leaves room for slower hosts and load.
+ */
+export const DEFAULT_REEXEC_STEPS_PER_SECOND = 10_000_000;
+
+/**
+ * The largest step limit whose whole re-execution fits in half of `clockExtensionSec` at `stepsPerSecond`:
+ * `⌊clockExtension · stepsPerSecond / 2⌋`. Proving the end step of a message that ran out of steps at
+ * `stepLimit = 2^32 − 1` means re-executing the whole message (docs/dispute-game.md §9), and `clockExtension`
+ * is the least time a side is sure to have for a move; the other half is left to build and send it.
+ */
+export function maxReexecutableStepLimit(clockExtensionSec: bigint | number, stepsPerSecond: number): bigint {
+  if (!(Number.isSafeInteger(stepsPerSecond) && stepsPerSecond > 0)) {
+    throw new RangeError(`stepsPerSecond must be a positive integer, got ${stepsPerSecond}`);
+  }
+  return (BigInt(clockExtensionSec) * BigInt(stepsPerSecond)) / 2n;
+}
+
+export interface LoadOptions {
+  /**
+   * Refuse (`StepLimitTooLarge`) a module whose registered step limit is above this (see
+   * {@link maxReexecutableStepLimit}); unchecked if unset.
+   */
+  maxStepLimit?: bigint;
+}
+
+/**
  * Reads process `id` and its module from the registry and instantiates `wasm` with the module's memory limit.
  *
- * @throws ProcessMismatchError when the wasm's module root or initial state differ from the registered ones.
+ * @throws ProcessMismatchError when the wasm's module root or initial state differ from the registered ones;
+ * StepLimitTooLargeError (before the wasm is instantiated) when the module's step limit is above
+ * `options.maxStepLimit`.
  */
 export async function loadRegisteredProcess(
   registry: RegistryViews,
@@ -55,10 +101,18 @@ export async function loadRegisteredProcess(
   chainId: bigint,
   id: string,
   wasm: Uint8Array,
+  options: LoadOptions = {},
 ): Promise<RegisteredProcess> {
   const pid = id.toLowerCase();
   const info = await registry.getProcess(pid);
   const mod = await registry.getModule(info.moduleId);
+  if (options.maxStepLimit !== undefined && BigInt(mod.stepLimit) > options.maxStepLimit) {
+    throw new StepLimitTooLargeError(
+      BigInt(mod.stepLimit),
+      options.maxStepLimit,
+      `process ${pid}: the module's step limit ${BigInt(mod.stepLimit)} is above ${options.maxStepLimit}, the most this agent can re-execute within the game's clock budget (an OutOfSteps end step could not be proved in time)`,
+    );
+  }
   const memoryPages = Number(mod.memoryPages);
   const fast = FastProcess.create(wasm, { memoryLimitPages: memoryPages });
   const moduleRoot = hexlify(fast.moduleRoot);

@@ -3,6 +3,7 @@ import { z } from "zod";
 
 import {
   address,
+  crossCheckSettings,
   duration,
   logLevel,
   nonNegativeInt,
@@ -23,6 +24,7 @@ export const WatcherSettings = z.object({
   rpcUrl: url().describe(
     "The chain's JSON-RPC endpoint (commitments are read, games played and payouts claimed through it)",
   ),
+  ...crossCheckSettings,
   privateKey: privateKey().describe(
     "The watcher's EVM key: it opens games (its bonded stake covers the challenge bond) and claims payouts",
   ),
@@ -52,6 +54,11 @@ export const WatcherSettings = z.object({
   confirmations: nonNegativeInt()
     .prefault(1)
     .describe("Blocks a transaction waits for before it counts as done (0 on a devnet)"),
+  reexecStepsPerSecond: positiveInt()
+    .prefault(10_000_000)
+    .describe(
+      "The step-mode re-execution speed counted on (steps/s; ~2.6e7 measured, docs/benchmarks.md): a process whose step limit cannot be re-executed within half the game's clockExtension at it is refused (StepLimitTooLarge)",
+    ),
   pageSize: positiveInt()
     .refine((n) => n <= 100, "must be at most 100 (a GraphQL page)")
     .prefault(50)

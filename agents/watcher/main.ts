@@ -54,6 +54,8 @@ export async function startWatcher(
     store = openWatcherStore(config.storePath);
     chain = await ChainClient.connect({
       rpcUrl: config.rpcUrl,
+      crossCheckRpcUrls: config.crossCheckRpcUrls,
+      crossCheckMaxLagBlocks: config.crossCheckMaxLagBlocks,
       wallet: config.privateKey,
       db: store.db,
       confirmations: config.confirmations,
@@ -97,6 +99,7 @@ export async function startWatcher(
       logger,
       metrics,
       fromBlock: config.fromBlock,
+      reexecStepsPerSecond: config.reexecStepsPerSecond,
     });
     ref.watcher = w;
     app = createWatcherApi({ watcher: w, player, logger, metrics });

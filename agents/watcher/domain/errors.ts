@@ -9,7 +9,8 @@ export type WatcherErrorName =
   | "HashMismatch"
   | "BadSignature"
   | "ModuleMismatch"
-  | "InitialStateMismatch";
+  | "InitialStateMismatch"
+  | "StepLimitTooLarge";
 
 /** The watcher cannot go on as asked; `code` says why, the message where. */
 export class WatcherError extends Error {

@@ -21,7 +21,13 @@ import { logPage, type Logger } from "../../common/log";
 import type { AgentMetrics } from "../../common/metrics";
 import type { Store } from "../../common/store";
 import type { LogEntry, LogSource } from "../../compute/domain/log-source";
-import { loadRegisteredProcess, ProcessMismatchError, type RegisteredProcess } from "../../common/process";
+import {
+  loadRegisteredProcess,
+  maxReexecutableStepLimit,
+  ProcessMismatchError,
+  StepLimitTooLargeError,
+  type RegisteredProcess,
+} from "../../common/process";
 import { FastProcess } from "../../../machine/fast";
 import { Process } from "../../../machine/process";
 import { assignmentHash, recoverAssignmentSigner } from "../../../sdk/ts/assignments";
@@ -61,6 +67,12 @@ export interface WatcherOptions {
   fromBlock?: number;
   /** Entries asked of the log source per read. */
   pageSize?: number;
+  /**
+   * The step-mode re-execution speed this watcher counts on (steps per second). When set, a process whose
+   * module's step limit cannot be re-executed within half of the game's `clockExtension` at this speed is
+   * refused at open (`StepLimitTooLarge`, docs/threat-model.md row 29). Unchecked if unset.
+   */
+  reexecStepsPerSecond?: number;
 }
 
 /** A commitment as the watcher judged it. */
@@ -174,9 +186,18 @@ export class Watcher {
     const { chainId } = await this.o.chain.provider.getNetwork();
     let p: RegisteredProcess;
     try {
-      p = await loadRegisteredProcess(this.registry, this.o.processRegistry, chainId, spec.id, spec.wasm);
+      const maxStepLimit =
+        this.o.reexecStepsPerSecond === undefined
+          ? undefined
+          : maxReexecutableStepLimit(this.o.player.clockExtension, this.o.reexecStepsPerSecond);
+      p = await loadRegisteredProcess(this.registry, this.o.processRegistry, chainId, spec.id, spec.wasm, {
+        maxStepLimit,
+      });
     } catch (error) {
       if (error instanceof ProcessMismatchError) throw new WatcherError(error.code, error.message);
+      if (error instanceof StepLimitTooLargeError) {
+        throw new WatcherError(error.code, error.message.replace(/^StepLimitTooLarge: /, ""));
+      }
       throw error;
     }
     const { id, fast, memoryPages, initialStateHash: initial } = p;

@@ -299,4 +299,47 @@ describe("agents/common/games: GamePlayer", function () {
     );
     expect(player.games()).to.deep.equal([]);
   });
+
+  it("adds ended_block to a games table from before it, keeps its rows, and refuses a bad reorgDepthBlocks", async function () {
+    const file = path.join(tmp, "old-games.sqlite");
+    const old = openStore(file, []);
+    // The games table as agents created it before `ended_block` (a reorg re-reads ended games by it).
+    old.db.exec(`CREATE TABLE games (
+      id TEXT PRIMARY KEY, commitment_id TEXT NOT NULL, commitment TEXT NOT NULL, challenger TEXT NOT NULL,
+      bond TEXT NOT NULL, role TEXT NOT NULL, side INTEGER NOT NULL, seg_start TEXT NOT NULL,
+      seg_length TEXT NOT NULL, seg_points TEXT NOT NULL, seg_block INTEGER NOT NULL, status TEXT NOT NULL,
+      turn INTEGER, asserter_left INTEGER, challenger_left INTEGER, last_move_at INTEGER, deadline INTEGER,
+      moves INTEGER NOT NULL DEFAULT 0, last_error TEXT, updated_at INTEGER NOT NULL)`);
+    old.db
+      .prepare(
+        `INSERT INTO games (id, commitment_id, commitment, challenger, bond, role, side, seg_start, seg_length,
+           seg_points, seg_block, status, updated_at) VALUES ('0xold', '0xc', '{}', '0x0', '0', 'challenger', 1,
+           '0', '2', '[]', 0, 'won', 0)`,
+      )
+      .run();
+    old.close();
+    const log = await assignMessages(sys, 0n, SPECS);
+    const { player, store } = await makePlayer(file, 4, traceOf(sys, log));
+    const columns = (store.db.prepare("PRAGMA table_info(games)").all() as { name: string }[]).map(
+      (c) => c.name,
+    );
+    expect(columns).to.include("ended_block");
+    expect(
+      store.db.prepare("SELECT status, ended_block FROM games WHERE id = '0xold'").get() as object,
+    ).to.deep.equal({ status: "won", ended_block: null });
+    expect((await player.tick()).reorged).to.deep.equal([]); // an old ended game is not re-read
+    const e = await GamePlayer.open({
+      store,
+      chain: open[open.length - 1].chain,
+      disputeGame: await sys.game.getAddress(),
+      resultRegistry: await sys.results.getAddress(),
+      stakeManager: await sys.stake.getAddress(),
+      traceFor: () => Promise.reject(new Error("unused")),
+      logger: silent,
+      reorgDepthBlocks: -1,
+    }).catch((error: unknown) => error);
+    expect(e).to.be.instanceOf(GameError);
+    expect((e as GameError).message).to.match(/reorgDepthBlocks/);
+    expect(player.clockExtension).to.equal(sys.P.clockExtension);
+  });
 });

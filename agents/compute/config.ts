@@ -4,6 +4,7 @@ import { z } from "zod";
 import {
   address,
   bool,
+  crossCheckSettings,
   duration,
   logLevel,
   nonNegativeInt,
@@ -56,6 +57,12 @@ export const ComputeSettings = z
     confirmations: nonNegativeInt()
       .prefault(1)
       .describe("Blocks a transaction waits for before it counts as done (0 on a devnet)"),
+    ...crossCheckSettings,
+    reexecStepsPerSecond: positiveInt()
+      .prefault(10_000_000)
+      .describe(
+        "The step-mode re-execution speed counted on (steps/s; ~2.6e7 measured, docs/benchmarks.md): with disputeGame set, a process whose step limit cannot be re-executed within half the game's clockExtension at it is refused (StepLimitTooLarge)",
+      ),
     logLevel: logLevel().prefault("info").describe("The lowest log level written"),
     arweaveUrl: url({ protocols: ["http", "https"] })
       .optional()

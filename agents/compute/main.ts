@@ -15,6 +15,8 @@ import { ChainClient } from "../common/chain";
 import { ConfigError, redactConfig } from "../common/config";
 import { runAgent, runIfMain } from "../common/main";
 import { GamePlayer } from "../common/games";
+import { maxReexecutableStepLimit } from "../common/process";
+import { DisputeGame__factory } from "../../typechain-types";
 import type { HttpServer } from "../common/http";
 import { logPage, type Logger } from "../common/log";
 import { createMetrics } from "../common/metrics";
@@ -102,6 +104,8 @@ export async function startCompute(
     store = openComputeStore(config.storePath);
     chain = await ChainClient.connect({
       rpcUrl: config.rpcUrl,
+      crossCheckRpcUrls: config.crossCheckRpcUrls,
+      crossCheckMaxLagBlocks: config.crossCheckMaxLagBlocks,
       wallet: config.privateKey,
       db: store.db,
       confirmations: config.confirmations,
@@ -111,9 +115,19 @@ export async function startCompute(
       logger,
       metrics,
     });
+    // A process whose step limit cannot be re-executed within half the game's clockExtension could not be
+    // defended (docs/threat-model.md row 29): refused at follow, when this CU plays games.
+    const maxStepLimit =
+      config.disputeGame === undefined
+        ? undefined
+        : maxReexecutableStepLimit(
+            BigInt(await DisputeGame__factory.connect(config.disputeGame, chain.provider).clockExtension()),
+            config.reexecStepsPerSecond,
+          );
     const cu = await ComputeUnit.open({
       store,
       chain,
+      maxStepLimit,
       resultRegistry: config.resultRegistry,
       processRegistry: config.processRegistry,
       source: deps.source ?? new SuLogSource(config.suUrl),

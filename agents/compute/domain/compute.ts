@@ -22,7 +22,12 @@ import { logPage, type Logger } from "../../common/log";
 import type { AgentMetrics } from "../../common/metrics";
 import type { Store } from "../../common/store";
 import type { PublishTarget } from "../../scheduler/domain/publisher";
-import { loadRegisteredProcess, ProcessMismatchError, type RegisteredProcess } from "../../common/process";
+import {
+  loadRegisteredProcess,
+  ProcessMismatchError,
+  StepLimitTooLargeError,
+  type RegisteredProcess,
+} from "../../common/process";
 import { FastProcess } from "../../../machine/fast";
 import { CheckpointError } from "../../../machine/fast/process";
 import { Process, type MessageResult } from "../../../machine/process";
@@ -72,6 +77,8 @@ export interface ComputeOptions {
   checkpointEverySlots?: number;
   /** Devnet/testing only: claim wrong states or results from a slot on (fault.ts). */
   fault?: Fault;
+  /** A registered step limit above this is refused at follow (`StepLimitTooLarge`); unchecked if unset. */
+  maxStepLimit?: bigint;
 }
 
 /** How many commitments' game traces {@link ComputeUnit.gameTrace} keeps. */
@@ -318,9 +325,14 @@ export class ComputeUnit {
     const { chainId } = await this.o.chain.provider.getNetwork();
     let p: RegisteredProcess;
     try {
-      p = await loadRegisteredProcess(this.registry, this.o.processRegistry, chainId, spec.id, spec.wasm);
+      p = await loadRegisteredProcess(this.registry, this.o.processRegistry, chainId, spec.id, spec.wasm, {
+        maxStepLimit: this.o.maxStepLimit,
+      });
     } catch (error) {
       if (error instanceof ProcessMismatchError) throw new ComputeError(error.code, error.message);
+      if (error instanceof StepLimitTooLargeError) {
+        throw new ComputeError(error.code, error.message.replace(/^StepLimitTooLarge: /, ""));
+      }
       throw error;
     }
     const { id, fast, memoryPages, initialStateHash: initial } = p;

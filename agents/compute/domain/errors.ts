@@ -11,7 +11,8 @@ export type ComputeErrorName =
   | "ResultsChanged"
   | "ProcessHalted"
   | "NotEvaluated"
-  | "TraceMismatch";
+  | "TraceMismatch"
+  | "StepLimitTooLarge";
 
 /** Evaluation or commitment cannot go on as asked; `name` says why, the message where. */
 export class ComputeError extends Error {

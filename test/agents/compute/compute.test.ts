@@ -65,7 +65,13 @@ describe("agents/compute: ComputeUnit", function () {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  async function makeCu(file: string, source: ListLogSource, commitEverySlots = 3, now?: () => number) {
+  async function makeCu(
+    file: string,
+    source: ListLogSource,
+    commitEverySlots = 3,
+    now?: () => number,
+    maxStepLimit?: bigint,
+  ) {
     const store = openComputeStore(file);
     const chain = await ChainClient.connect({
       rpcUrl,
@@ -90,6 +96,7 @@ describe("agents/compute: ComputeUnit", function () {
       logger: silent,
       pageSize: 4,
       now,
+      maxStepLimit,
     });
     return { cu, store, chain };
   }
@@ -99,6 +106,21 @@ describe("agents/compute: ComputeUnit", function () {
     s.append(sys.process, entries);
     return s;
   }
+
+  it("refuses to follow a process whose step limit is above maxStepLimit (StepLimitTooLarge), follows it at the bound", async function () {
+    const limit = BigInt(sys.P.stepLimit);
+    let caught: unknown;
+    try {
+      await makeCu(path.join(tmp, "steplimit.sqlite"), sourceOf(log), 3, undefined, limit - 1n);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).to.be.instanceOf(ComputeError);
+    expect((caught as ComputeError).code).to.equal("StepLimitTooLarge");
+    expect((caught as ComputeError).message).to.include(String(limit));
+    const { cu } = await makeCu(path.join(tmp, "steplimit-ok.sqlite"), sourceOf(log), 3, undefined, limit);
+    expect(cu.processes).to.deep.equal([sys.process.toLowerCase()]);
+  });
 
   it("evaluates the log as step mode does and posts commitments equal to CommitmentTrace.claim()", async function () {
     const { cu } = await makeCu(path.join(tmp, "a.sqlite"), sourceOf(log));

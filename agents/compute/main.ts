@@ -161,8 +161,28 @@ export async function startCompute(
     app = createComputeApi({ cu, logger, metrics });
     const url = await app.listen({ host: config.host, port: config.port });
     const paged = new Set<string>();
-    const tick = async () => {
-      // Games first: a move is due against a clock, evaluation can wait a round.
+    const halted = (p: string, error: unknown) => {
+      if (!paged.has(p)) logPage(logger, "livenessAtRisk", { process: p, err: error }, "evaluation stopped");
+      paged.add(p);
+    };
+    // Evaluation: read the SU's log and evaluate every process.
+    const evaluateAll = async () => {
+      for (const p of cu.processes) {
+        try {
+          await cu.evaluate(p);
+        } catch (error) {
+          if (error instanceof ComputeError) halted(p, error);
+          else
+            logger.warn(
+              { event: "cu.round.retry", process: p, err: error },
+              "round failed; retried next poll",
+            );
+        }
+      }
+    };
+    // The rest of a round: games, then Arweave publishing, commitments and finalization of what is evaluated.
+    const work = async () => {
+      // Games first: a move is due against a clock, commitments can wait a round.
       if (player !== undefined) {
         try {
           await player.tick();
@@ -173,7 +193,6 @@ export async function startCompute(
       }
       for (const p of cu.processes) {
         try {
-          await cu.evaluate(p);
           try {
             await cu.publish(p);
           } catch (error) {
@@ -186,27 +205,52 @@ export async function startCompute(
           await cu.commit(p);
           await cu.finalize(p);
         } catch (error) {
-          if (error instanceof ComputeError) {
-            if (!paged.has(p))
-              logPage(logger, "livenessAtRisk", { process: p, err: error }, "evaluation stopped");
-            paged.add(p);
-          } else {
+          if (error instanceof ComputeError) halted(p, error);
+          else
             logger.warn(
               { event: "cu.round.retry", process: p, err: error },
               "round failed; retried next poll",
             );
-          }
         }
       }
     };
-    let running: Promise<void> = Promise.resolve();
+    /** One whole round, in order (tests drive the CU with it when `deps.loop` is false). */
+    const tick = async () => {
+      await evaluateAll();
+      await work();
+    };
+    // Two loops, each waiting `pollMs` after its previous round: evaluation never waits for a chain receipt or
+    // an Arweave post (a gateway that takes seconds to index a bundle would otherwise hold every result back).
     let stopped = false;
-    const timer =
-      (deps.loop ?? true)
-        ? setInterval(() => {
-            running = running.then(() => (stopped ? undefined : tick()));
-          }, config.pollMs)
-        : undefined;
+    const every = (round: () => Promise<void>) => {
+      let timer: NodeJS.Timeout | undefined;
+      let wake: (() => void) | undefined;
+      const done = (async () => {
+        while (!stopped) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            timer = setTimeout(resolve, config.pollMs);
+          });
+          timer = undefined;
+          if (stopped) break;
+          try {
+            await round();
+          } catch (error) {
+            logger.warn({ event: "cu.round.retry", err: error }, "round failed; retried next poll");
+          }
+        }
+      })();
+      return {
+        done,
+        /** Ends the wait for the next round (a round in progress finishes first). */
+        wake() {
+          if (timer !== undefined) clearTimeout(timer);
+          wake?.();
+        },
+      };
+    };
+    const loops: { done: Promise<void>; wake(): void }[] = [];
+    if (deps.loop ?? true) loops.push(every(evaluateAll), every(work));
     logger.info(
       { event: "cu.started", url, config: redactConfig(ComputeSettings, config) },
       "compute unit started",
@@ -219,8 +263,8 @@ export async function startCompute(
       tick,
       async stop() {
         stopped = true;
-        clearInterval(timer);
-        await running;
+        for (const l of loops) l.wake();
+        await Promise.all(loops.map((l) => l.done));
         await server.close();
         c.close();
         s.close();

@@ -1,7 +1,7 @@
 /**
  * The compute unit's entry point: config → Arweave client → store → chain → SU log → compute unit → game
- * player (with `disputeGame`) → HTTP server, and a loop that every `pollMs` plays games, evaluates,
- * publishes to Arweave, commits and finalizes.
+ * player (with `disputeGame`) → HTTP server, and two loops, each `pollMs` after its own round: one evaluates,
+ * the other plays games, publishes to Arweave, commits and finalizes.
  *
  *   node -r ts-node/register/transpile-only agents/compute/main.ts --help
  *   node agents/compute/bin/holo-cu.js --rpc-url ... (the same, with the repository's ts-node set up)

@@ -173,11 +173,14 @@ export class Publisher {
     this.o.metrics?.get("holo_su_publish_lag_slots").set(this.lag());
   }
 
-  /** Publishes until nothing is left (each bundle at most `batch` slots); returns what was posted. */
+  /**
+   * Publishes until nothing is left (each bundle at most `batch` slots), or until {@link stop} (after the bundle
+   * in progress: a stop does not wait for a backlog to drain); returns what was posted.
+   */
   async publishAll(): Promise<PublishOutcome[]> {
     await this.o.arweave.settle?.();
     const out: PublishOutcome[] = [];
-    for (;;) {
+    while (!this.stopped) {
       const r = await this.publishOnce();
       if (r === undefined) break;
       out.push(r);

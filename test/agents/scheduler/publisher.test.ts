@@ -44,6 +44,14 @@ async function freePort(): Promise<number> {
   });
 }
 
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 const tag = (tags: { name: string; value: string }[], name: string) =>
   tags.find((t) => t.name === name)?.value;
 
@@ -252,6 +260,57 @@ describe("agents/scheduler/domain/publisher", function () {
       );
       expect(tag(item.tags, "Holo-Scheduler")).to.equal(su.scheduler.address);
     }
+    su.store.close();
+  });
+
+  it("stops after the bundle in progress, leaving a backlog to the next run", async function () {
+    const su = await makeScheduler(chain, path.join(tempDir("holo-su-stop-"), "su.sqlite"), {
+      register: false,
+    });
+    const { processes, moduleId, stranger, scheduler } = chain.reg;
+    const arweaveId = "0x" + "5a".repeat(32);
+    await processes.connect(stranger).spawn(moduleId, scheduler.address, "0x" + "cd".repeat(32), arweaveId);
+    const processId = await processes.computeProcessId(
+      moduleId,
+      scheduler.address,
+      "0x" + "cd".repeat(32),
+      arweaveId,
+      stranger.address,
+    );
+    await su.scheduler.registerProcess(processId);
+    for (let i = 0; i < 12; i++) await su.scheduler.accept(await message(processId, `stop${i}`));
+    let posts = 0;
+    let stopping: Promise<void> | undefined;
+    const options = {
+      store: su.store,
+      wallet: await arweaveWallet(),
+      scheduler: su.scheduler.address,
+      batch: 2,
+      logger: silent,
+    };
+    const publisher: Publisher = new Publisher({
+      ...options,
+      arweave: {
+        getInfo: (id) => client.getInfo(id),
+        signBundle: (items) => client.signBundle(items),
+        sendBundle: async (tx, items) => {
+          posts += 1;
+          // the stop arrives while the first bundle is being posted
+          if (posts === 1) stopping = publisher.stop();
+          return client.sendBundle(tx, items);
+        },
+      },
+    });
+    publisher.start(0);
+    await waitUntil(() => stopping !== undefined);
+    await stopping;
+    expect(posts).to.equal(1);
+    expect(publisher.lag()).to.equal(10);
+    // the next run publishes the rest, each slot once
+    const next = new Publisher({ ...options, arweave: client });
+    expect((await next.publishAll()).map((o) => o.slots)).to.deep.equal([2, 2, 2, 2, 2]);
+    expect(next.lag()).to.equal(0);
+    expect(await assignmentsOnArweave(processId)).to.have.length(12);
     su.store.close();
   });
 

@@ -126,16 +126,50 @@ export async function startArlocal(port: number, dir: string): Promise<Stoppable
 }
 
 /**
+ * ArLocal in a child process of its own, as a gateway is: its work (indexing every item of a bundle when it
+ * mines) then does not run on the caller's event loop. The benches use it so a mine does not stall the load
+ * they generate or the chain they serve.
+ */
+export async function startArlocalProcess(port: number, dir: string): Promise<Stoppable> {
+  const script =
+    `const ArLocal = require("arlocal").default; const a = new ArLocal(${port}, false, ${JSON.stringify(dir)}, true);` +
+    `a.start().then(() => process.stdout.write("ready\\n"));` +
+    `process.on("SIGTERM", () => a.stop().finally(() => process.exit(0)));`;
+  const child = spawn(process.execPath, ["-e", script], { cwd: ROOT });
+  let err = "";
+  child.stderr.on("data", (c: Buffer) => (err = (err + c.toString()).slice(-2000)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (c: Buffer) => {
+      if (c.toString().includes("ready")) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`arlocal exited with ${code}: ${err}`)));
+  });
+  return {
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
  * Deploys the game system (counter process; a small commitment stake so that many commitments fit in the
  * CU's bond), serves the chain over JSON-RPC and starts a persistent ArLocal with a funded wallet.
  */
-export async function startDevnet(prefix: string): Promise<Devnet> {
+export async function startDevnet(
+  prefix: string,
+  options: { arlocalProcess?: boolean } = {},
+): Promise<Devnet> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const sys = await deployGameSystem("counter", { commitmentStake: 10n ** 15n });
   const rpc = await startJsonRpcServer(hre, "127.0.0.1", 0);
   const arPort = await freePort();
   const arDir = path.join(dir, "arlocal");
-  const arlocal = await startArlocal(arPort, arDir);
+  const arlocal = await (options.arlocalProcess === true ? startArlocalProcess : startArlocal)(arPort, arDir);
   const gateway = `http://127.0.0.1:${arPort}`;
   const wallet = await arweaveWallet();
   const client = new ArweaveClient({ url: gateway, wallet, local: true, logger: quiet });
@@ -177,9 +211,18 @@ export async function stopDevnet(d: Devnet | undefined): Promise<void> {
 // ---- agents as child processes ------------------------------------------------------------------
 
 export type AgentKind = "su" | "cu";
+/** Every agent an {@link AgentProcess} can run (the watcher too: test/e2e/soak-harness.ts). */
+export type AnyAgentKind = AgentKind | "watcher";
+
+/** The bin launcher of each agent kind. */
+export const AGENT_BINS: Record<AnyAgentKind, string> = {
+  su: "agents/scheduler/bin/holo-su.js",
+  cu: "agents/compute/bin/holo-cu.js",
+  watcher: "agents/watcher/bin/holo-watcher.js",
+};
 
 /** One agent run as a child process through its bin launcher; `start()` again after a kill restarts it. */
-export class AgentProcess {
+export class AgentProcess<K extends AnyAgentKind = AgentKind> {
   child: ChildProcessWithoutNullStreams | undefined;
   url = "";
   starts = 0;
@@ -188,7 +231,7 @@ export class AgentProcess {
   private stderr = "";
 
   constructor(
-    readonly kind: AgentKind,
+    readonly kind: K,
     private readonly args: string[],
     private readonly env: Record<string, string>,
   ) {}
@@ -199,8 +242,11 @@ export class AgentProcess {
 
   /** Starts the agent and resolves with its URL once it logged `<kind>.started`. */
   async start(timeoutMs = 60_000): Promise<string> {
-    const bin = this.kind === "su" ? "agents/scheduler/bin/holo-su.js" : "agents/compute/bin/holo-cu.js";
-    const child = spawn(process.execPath, [bin, ...this.args], {
+    const bin = AGENT_BINS[this.kind];
+    // HOLO_AGENT_NODE_ARGS: extra node flags for the agents (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to
+    // profile them in a bench run; NODE_OPTIONS refuses --cpu-prof)
+    const nodeArgs = (process.env.HOLO_AGENT_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+    const child = spawn(process.execPath, [...nodeArgs, bin, ...this.args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...this.env },
     });
@@ -753,7 +799,31 @@ export async function waitSettled(
   );
   if (published) {
     await waitFor(`the SU to publish ${n} slots`, () => unpublishedSlots(suStore) === 0, timeoutMs, 200);
+    // A posted bundle's items are listed once ArLocal mines them; a mine that failed under load is redone by the
+    // SU's next round (ArweaveClient.settle), so the gateway can trail the SU's "posted" by a round.
+    await waitFor(
+      `the gateway to list ${n} Assignment items`,
+      async () => (await gatewayAssignmentCount(d)) >= n,
+      timeoutMs,
+      200,
+    );
   }
+}
+
+/** How many Assignment items of the devnet's process the gateway lists (GraphQL). */
+export async function gatewayAssignmentCount(d: Devnet): Promise<number> {
+  const client = new ArweaveClient({ url: d.gateway, wallet: d.wallet, local: true, logger: quiet });
+  let count = 0;
+  for await (const info of client.queryAllByTags({
+    tags: [
+      { name: "Type", values: ["Assignment"] },
+      { name: "Process", values: [processTarget(d.sys.process)] },
+    ],
+    first: 100,
+  })) {
+    if (info.id !== "") count++;
+  }
+  return count;
 }
 
 /** {@link waitSettled}; on a timeout the error carries the agents' last log lines (what they were doing). */

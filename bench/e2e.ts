@@ -25,13 +25,19 @@ import os from "node:os";
 import path from "node:path";
 
 import { ArweaveSigner, EthereumSigner, createData } from "@dha-team/arbundles";
-import { Wallet, hexlify } from "ethers";
+import { Wallet, hexlify, recoverAddress as ethersRecoverAddress } from "ethers";
 
-import { createSignedMessage, verifyDataItem } from "../agents/common/arweave";
+import { EthereumItemSigner, createSignedMessage, verifyDataItem } from "../agents/common/arweave";
+import { useFastKeccak } from "../agents/common/hashing";
 import { openSchedulerStore } from "../agents/scheduler/domain/store";
 import { canonicalEncoding, processTarget } from "../agents/scheduler/domain/scheduler";
 import { FastProcess } from "../machine/fast";
-import { assignmentHash, recoverAssignmentSigner, type Assignment } from "../sdk/ts/assignments";
+import {
+  assignmentHash,
+  recoverAssignmentSigner,
+  signAssignmentWithKey,
+  type Assignment,
+} from "../sdk/ts/assignments";
 import {
   freePort,
   getJson,
@@ -84,6 +90,7 @@ async function sign(d: Devnet, count: number): Promise<{ id: string; bytes: Uint
 
 /** Per-message costs of the steps on the SU's and CU's path, measured in this process. */
 async function breakdown(d: Devnet, items: { id: string; bytes: Uint8Array }[]) {
+  useFastKeccak(); // as the agents run (agents/common/main.ts)
   const k = Math.min(200, items.length);
   const time = async (f: (i: number) => unknown | Promise<unknown>) => {
     const t = performance.now();
@@ -111,19 +118,27 @@ async function breakdown(d: Devnet, items: { id: string; bytes: Uint8Array }[]) 
     blockHeight: 1n,
     prevAssignmentHash: hexlify(new Uint8Array(32)),
   };
+  // the agents' path (libsecp256k1, sdk/ts/secp256k1.ts) and, for comparison, ethers' JavaScript curve
   const eip712Ms = await time((i) =>
+    signAssignmentWithKey(wallet.privateKey, d.sys.domain, { ...a, slot: BigInt(i) }),
+  );
+  const signed = Array.from({ length: k }, (_, i) => {
+    const x = { ...a, slot: BigInt(i) };
+    return { x, sig: signAssignmentWithKey(wallet.privateKey, d.sys.domain, x) };
+  });
+  const recoverMs = await time((i) => recoverAssignmentSigner(d.sys.domain, signed[i].x, signed[i].sig));
+  const ethersSignMs = await time((i) =>
     wallet.signingKey.sign(assignmentHash(d.sys.domain, { ...a, slot: BigInt(i) })),
   );
-  const recoverMs = await time((i) => {
-    const x = { ...a, slot: BigInt(i) };
-    recoverAssignmentSigner(
-      d.sys.domain,
-      x,
-      wallet.signingKey.sign(assignmentHash(d.sys.domain, x)).serialized,
-    );
-  });
-  // the publisher signs one Assignment data item per slot with the SU's Arweave key (RSA-4096), on the SU's
-  // event loop
+  const ethersRecoverMs = await time((i) =>
+    ethersRecoverAddress(assignmentHash(d.sys.domain, signed[i].x), signed[i].sig),
+  );
+  // one Assignment data item per slot: signed by the SU's EVM key (type 3, what the SU does) or, before,
+  // by its Arweave key (RSA-4096)
+  const itemSigner = new EthereumItemSigner(wallet.privateKey);
+  const evmItemMs = await time((i) =>
+    createSignedMessage(itemSigner, { type: "Assignment", tags: [{ name: "Nonce", value: String(i) }] }),
+  );
   const t = performance.now();
   const rsaSamples = 20;
   for (let i = 0; i < rsaSamples; i++) {
@@ -149,7 +164,10 @@ async function breakdown(d: Devnet, items: { id: string; bytes: Uint8Array }[]) 
     verifyRsaItemMs: round(verifyRsaMs, 3),
     canonicalEncodingMs: round(encodeMs, 3),
     eip712SignMs: round(eip712Ms, 3),
-    eip712SignAndRecoverMs: round(recoverMs, 3),
+    eip712RecoverMs: round(recoverMs, 3),
+    ethersEip712SignMs: round(ethersSignMs, 3),
+    ethersRecoverMs: round(ethersRecoverMs, 3),
+    evmSignAssignmentItemMs: round(evmItemMs, 3),
     rsaSignAssignmentItemMs: round(rsaSignMs, 3),
     sqliteTxFsyncMs: round(sqliteTxMs, 3),
     fastEvalAndStateHashMs: round(evalMs, 3),

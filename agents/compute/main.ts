@@ -161,9 +161,15 @@ export async function startCompute(
     app = createComputeApi({ cu, logger, metrics });
     const url = await app.listen({ host: config.host, port: config.port });
     const paged = new Set<string>();
-    const halted = (p: string, error: unknown) => {
-      if (!paged.has(p)) logPage(logger, "livenessAtRisk", { process: p, err: error }, "evaluation stopped");
-      paged.add(p);
+    /** A round of process `p` failed: a ComputeError stops it (paged once), anything else is retried. */
+    const failed = (p: string, error: unknown) => {
+      if (error instanceof ComputeError) {
+        if (!paged.has(p))
+          logPage(logger, "livenessAtRisk", { process: p, err: error }, "evaluation stopped");
+        paged.add(p);
+      } else {
+        logger.warn({ event: "cu.round.retry", process: p, err: error }, "round failed; retried next poll");
+      }
     };
     // Evaluation: read the SU's log and evaluate every process.
     const evaluateAll = async () => {
@@ -171,12 +177,7 @@ export async function startCompute(
         try {
           await cu.evaluate(p);
         } catch (error) {
-          if (error instanceof ComputeError) halted(p, error);
-          else
-            logger.warn(
-              { event: "cu.round.retry", process: p, err: error },
-              "round failed; retried next poll",
-            );
+          failed(p, error);
         }
       }
     };
@@ -205,12 +206,7 @@ export async function startCompute(
           await cu.commit(p);
           await cu.finalize(p);
         } catch (error) {
-          if (error instanceof ComputeError) halted(p, error);
-          else
-            logger.warn(
-              { event: "cu.round.retry", process: p, err: error },
-              "round failed; retried next poll",
-            );
+          failed(p, error);
         }
       }
     };

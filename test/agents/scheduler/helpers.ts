@@ -119,3 +119,15 @@ export function counts(store: { db: { prepare(sql: string): { get(): unknown } }
   const n = (t: string) => (store.db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
   return { processes: n("processes"), messages: n("messages"), assignments: n("assignments") };
 }
+
+/**
+ * Spawns (as the stranger) one more process of the registry's module scheduled by the SU's account, with
+ * `arweaveId` = `byte` repeated, so that a test's slots are counted apart from the fixture process's.
+ */
+export async function spawnAnotherProcess(chain: ChainSetup, byte: string): Promise<string> {
+  const { processes, moduleId, stranger, scheduler } = chain.reg;
+  const arweaveId = "0x" + byte.repeat(32);
+  const initialState = "0x" + "cd".repeat(32);
+  await processes.connect(stranger).spawn(moduleId, scheduler.address, initialState, arweaveId);
+  return processes.computeProcessId(moduleId, scheduler.address, initialState, arweaveId, stranger.address);
+}

@@ -28,6 +28,7 @@ import {
   chainSetup,
   makeScheduler,
   message,
+  spawnAnotherProcess,
   silent,
   tempDir,
   type ChainSetup,
@@ -223,16 +224,7 @@ describe("agents/scheduler/domain/publisher", function () {
     const su = await makeScheduler(chain, path.join(tempDir("holo-su-eth-"), "su.sqlite"), {
       register: false,
     });
-    const { processes, moduleId, stranger, scheduler } = chain.reg;
-    const arweaveId = "0x" + "e7".repeat(32);
-    await processes.connect(stranger).spawn(moduleId, scheduler.address, "0x" + "cd".repeat(32), arweaveId);
-    const processId = await processes.computeProcessId(
-      moduleId,
-      scheduler.address,
-      "0x" + "cd".repeat(32),
-      arweaveId,
-      stranger.address,
-    );
+    const processId = await spawnAnotherProcess(chain, "e7");
     await su.scheduler.registerProcess(processId);
     for (let i = 0; i < 3; i++) await su.scheduler.accept(await message(processId, `eth${i}`));
     const options = {
@@ -267,16 +259,7 @@ describe("agents/scheduler/domain/publisher", function () {
     const su = await makeScheduler(chain, path.join(tempDir("holo-su-stop-"), "su.sqlite"), {
       register: false,
     });
-    const { processes, moduleId, stranger, scheduler } = chain.reg;
-    const arweaveId = "0x" + "5a".repeat(32);
-    await processes.connect(stranger).spawn(moduleId, scheduler.address, "0x" + "cd".repeat(32), arweaveId);
-    const processId = await processes.computeProcessId(
-      moduleId,
-      scheduler.address,
-      "0x" + "cd".repeat(32),
-      arweaveId,
-      stranger.address,
-    );
+    const processId = await spawnAnotherProcess(chain, "5a");
     await su.scheduler.registerProcess(processId);
     for (let i = 0; i < 12; i++) await su.scheduler.accept(await message(processId, `stop${i}`));
     let posts = 0;
@@ -318,16 +301,7 @@ describe("agents/scheduler/domain/publisher", function () {
     const file = path.join(tempDir("holo-su-crash-"), "su.sqlite");
     const other = await makeScheduler(chain, file, { register: false });
     // a second process, so this test's assignments are counted on their own
-    const { processes, moduleId, stranger, scheduler } = chain.reg;
-    const arweaveId = "0x" + "ab".repeat(32);
-    await processes.connect(stranger).spawn(moduleId, scheduler.address, "0x" + "cd".repeat(32), arweaveId);
-    const processId = await processes.computeProcessId(
-      moduleId,
-      scheduler.address,
-      "0x" + "cd".repeat(32),
-      arweaveId,
-      stranger.address,
-    );
+    const processId = await spawnAnotherProcess(chain, "ab");
     await other.scheduler.registerProcess(processId);
     for (let i = 0; i < 2; i++) await other.scheduler.accept(await message(processId, `crash${i}`));
 

@@ -48,6 +48,21 @@ function allAssignments(s: Scheduler, process: string): SignedAssignment[] {
   return s.log(process, { limit: 1000 }).entries.map((e) => e.assignment);
 }
 
+/** The `arweaveId` (0x) of Process item `itemId` and the (lower-case) id of the process it spawns for `owner`. */
+async function pendingIds(chain: ChainSetup, itemId: string, owner: string) {
+  const arweaveId = ethers.hexlify(Buffer.from(itemId, "base64url"));
+  const processId = (
+    await chain.reg.processes.computeProcessId(
+      chain.reg.moduleId,
+      chain.reg.scheduler.address,
+      INITIAL_STATE,
+      arweaveId,
+      owner,
+    )
+  ).toLowerCase();
+  return { arweaveId, processId };
+}
+
 describe("agents/scheduler/domain/scheduler", function () {
   let chain: ChainSetup;
   let dir: string;
@@ -274,16 +289,7 @@ describe("agents/scheduler/domain/scheduler", function () {
     let su = await makeScheduler(chain, file, { register: false });
     const owner = chain.reg.stranger;
     const item = await processItem(chain, owner.address);
-    const arweaveId = ethers.hexlify(Buffer.from(item.id, "base64url"));
-    const processId = (
-      await chain.reg.processes.computeProcessId(
-        chain.reg.moduleId,
-        chain.reg.scheduler.address,
-        INITIAL_STATE,
-        arweaveId,
-        owner.address,
-      )
-    ).toLowerCase();
+    const { arweaveId, processId } = await pendingIds(chain, item.id, owner.address);
     const held = await su.scheduler.submit(new Uint8Array(item.getRaw()));
     expect(held).to.deep.include({
       pending: true,
@@ -334,16 +340,7 @@ describe("agents/scheduler/domain/scheduler", function () {
     });
     const owner = chain.reg.stranger;
     const item = await processItem(chain, owner.address);
-    const arweaveId = ethers.hexlify(Buffer.from(item.id, "base64url"));
-    const processId = (
-      await chain.reg.processes.computeProcessId(
-        chain.reg.moduleId,
-        chain.reg.scheduler.address,
-        INITIAL_STATE,
-        arweaveId,
-        owner.address,
-      )
-    ).toLowerCase();
+    const { arweaveId, processId } = await pendingIds(chain, item.id, owner.address);
     expect(await su.scheduler.submit(new Uint8Array(item.getRaw()))).to.deep.include({ pending: true });
     now += 60_000; // exactly the TTL: still held
     expect(await su.scheduler.activatePending()).to.deep.equal([]);

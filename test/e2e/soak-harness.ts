@@ -1116,7 +1116,9 @@ export async function runSoak(
     if (cfg.checkArweave) {
       arweaveProblems = 0;
       for (const p of procs) {
-        const byNonce = new Map<number, number>();
+        // distinct item ids per slot: ArLocal's GraphQL pages can list one item twice while it mines
+        // (unmined items move in the order), which is not a second Assignment item
+        const byNonce = new Map<number, Set<string>>();
         for await (const info of gateway.queryAllByTags({
           tags: [
             { name: "Type", values: ["Assignment"] },
@@ -1125,11 +1127,13 @@ export async function runSoak(
           first: 100,
         })) {
           const nonce = Number(info.tags.find((t) => t.name === "Nonce")?.value);
-          byNonce.set(nonce, (byNonce.get(nonce) ?? 0) + 1);
+          const ids = byNonce.get(nonce) ?? new Set<string>();
+          ids.add(info.id);
+          byNonce.set(nonce, ids);
         }
         const n = logs.get(p.id)!.length;
         for (let s = 0; s < n; s++) {
-          const k = byNonce.get(s) ?? 0;
+          const k = byNonce.get(s)?.size ?? 0;
           if (k !== 1) {
             arweaveProblems++;
             note(`${p.id}: slot ${s} has ${k} Assignment items on ArLocal`);

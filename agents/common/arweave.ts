@@ -315,12 +315,15 @@ export class EthereumItemSigner implements Signer {
   readonly ownerLength = 65;
   /** The EVM address of the key. */
   readonly address: string;
+  /** The owner's Arweave address (base64url of sha256 of the public key), as gateways index it. */
+  readonly ownerAddress: string;
   readonly #key: string;
 
   constructor(privateKey: string) {
     this.publicKey = Buffer.from(publicKeyOf(privateKey));
     this.#key = privateKey;
     this.address = computeAddress(hexlify(this.publicKey));
+    this.ownerAddress = b64url(sha256(this.publicKey));
   }
 
   sign(message: Uint8Array): Uint8Array {

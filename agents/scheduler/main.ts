@@ -4,7 +4,6 @@
  *   node -r ts-node/register/transpile-only agents/scheduler/main.ts --help
  *   node agents/scheduler/bin/holo-su.js --rpc-url ... (the same, with the repository's ts-node set up)
  */
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 
 import type { JWKInterface } from "@dha-team/arbundles";
@@ -126,10 +125,7 @@ export async function startScheduler(
     if (local) {
       // ArLocal indexes a bundled item only if it holds a wallet for the item's owner (else its inner post
       // answers 410 and the item is silently left out): give the type-3 owner of the Assignment items one.
-      const owner = Buffer.from(createHash("sha256").update(itemSigner.publicKey).digest()).toString(
-        "base64url",
-      );
-      await new WalletFunding(arweave).mint(owner, 10n ** 12n);
+      await new WalletFunding(arweave).mint(itemSigner.ownerAddress, 10n ** 12n);
     }
     const publisher = new Publisher({
       store,

@@ -25,6 +25,7 @@ import { startJsonRpcServer, type RunningJsonRpcServer } from "../../cli/lib/jso
 import { FastProcess } from "../../machine/fast";
 import { findChainBreak, recoverAssignmentSigner, type Assignment } from "../../sdk/ts/assignments";
 import { commitmentId, type Commitment } from "../../sdk/ts/results";
+import { commitmentFromEvent } from "../../agents/common/games";
 import { deployGameSystem, type GameSystem } from "../helpers/game";
 
 export const ROOT = path.join(__dirname, "..", "..");
@@ -661,22 +662,7 @@ export async function postedCommitments(d: Devnet): Promise<PostedCommitment[]> 
   const events = await d.sys.results.queryFilter(
     d.sys.results.filters.CommitmentPosted(undefined, d.sys.process),
   );
-  return events.map((e) => {
-    const c = e.args.c;
-    const commitment: Commitment = {
-      process: c.process,
-      parent: c.parent,
-      firstSlot: c.firstSlot,
-      lastSlot: c.lastSlot,
-      lastAssignmentHash: c.lastAssignmentHash,
-      stateHash: c.stateHash,
-      resultsRoot: c.resultsRoot,
-      arweaveRef: c.arweaveRef,
-      poster: c.poster,
-      stake: c.stake,
-    };
-    return { id: e.args.id, c: commitment };
-  });
+  return events.map((e) => ({ id: e.args.id, c: commitmentFromEvent(e.args.c) }));
 }
 
 /** The fresh fast-mode evaluation of the SU's log: per slot the result hash and the state hash after it. */

@@ -43,6 +43,7 @@ import { FastProcess } from "../../machine/fast";
 import { assignmentDomain, findChainBreak, recoverAssignmentSigner } from "../../sdk/ts/assignments";
 import { ResultsChain, resultsDepth } from "../../sdk/ts/dispute";
 import type { Commitment } from "../../sdk/ts/results";
+import { commitmentFromEvent } from "../../agents/common/games";
 import {
   AgentProcess,
   Driver,
@@ -1034,23 +1035,11 @@ export async function runSoak(
     const postedByCu: Record<string, number> = {};
     let wrongPosted = 0;
     for (const e of postedOurs) {
-      const c = e.args.c;
-      const commitment: Commitment = {
-        process: c.process,
-        parent: c.parent,
-        firstSlot: c.firstSlot,
-        lastSlot: c.lastSlot,
-        lastAssignmentHash: c.lastAssignmentHash,
-        stateHash: c.stateHash,
-        resultsRoot: c.resultsRoot,
-        arweaveRef: c.arweaveRef,
-        poster: c.poster,
-        stake: c.stake,
-      };
-      byId.set(e.args.id.toLowerCase(), commitment);
+      const c = commitmentFromEvent(e.args.c);
+      byId.set(e.args.id.toLowerCase(), c);
       const who = cuName.get(c.poster.toLowerCase()) ?? c.poster;
       postedByCu[who] = (postedByCu[who] ?? 0) + 1;
-      const d = differs(commitment);
+      const d = differs(c);
       if (d !== null) {
         wrongPosted++;
         note(`posted commitment ${e.args.id} [${c.firstSlot}, ${c.lastSlot}] of ${who}: ${d}`);

@@ -27,7 +27,14 @@ import {
   type Move,
   type Segment,
 } from "../../sdk/ts/dispute";
-import { commitmentId, COMMITMENT_ABI_TYPE, type Commitment } from "../../sdk/ts/results";
+import {
+  commitmentFromEvent,
+  commitmentId,
+  COMMITMENT_ABI_TYPE,
+  type Commitment,
+} from "../../sdk/ts/results";
+
+export { commitmentFromEvent };
 import {
   DisputeGame__factory,
   ResultRegistry__factory,
@@ -197,33 +204,6 @@ export function commitmentFromJson(s: string): Commitment {
     arweaveRef: o.arweaveRef,
     poster: o.poster,
     stake: BigInt(o.stake),
-  };
-}
-
-/** A commitment decoded from an event's `Result` (the `CommitmentPosted` struct). */
-export function commitmentFromEvent(c: {
-  process: string;
-  parent: string;
-  firstSlot: bigint;
-  lastSlot: bigint;
-  lastAssignmentHash: string;
-  stateHash: string;
-  resultsRoot: string;
-  arweaveRef: string;
-  poster: string;
-  stake: bigint;
-}): Commitment {
-  return {
-    process: c.process,
-    parent: c.parent,
-    firstSlot: BigInt(c.firstSlot),
-    lastSlot: BigInt(c.lastSlot),
-    lastAssignmentHash: c.lastAssignmentHash,
-    stateHash: c.stateHash,
-    resultsRoot: c.resultsRoot,
-    arweaveRef: c.arweaveRef,
-    poster: c.poster,
-    stake: BigInt(c.stake),
   };
 }
 

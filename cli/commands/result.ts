@@ -12,7 +12,7 @@ import { Option, type Command } from "commander";
 import { isHexString } from "ethers";
 
 import type { ResultRegistry } from "../../typechain-types";
-import { buildResultsTree, commitmentId, type Commitment } from "../../sdk/ts/results";
+import { buildResultsTree, commitmentFromEvent, commitmentId, type Commitment } from "../../sdk/ts/results";
 import { addConnectionOptions, withChain, type Chain, type ChainOptions } from "../lib/chain";
 import { ChainError, InputError } from "../lib/errors";
 import { bigintIn, parseBytes32, UINT64_MAX } from "../lib/options";
@@ -220,19 +220,7 @@ async function commitmentEvents(chain: Chain, results: ResultRegistry, address: 
     const parsed = iface.parseLog(log);
     if (parsed === null) continue;
     if (parsed.name === "CommitmentPosted") {
-      const c = parsed.args.c as unknown as Commitment;
-      const commitment: Commitment = {
-        process: c.process,
-        parent: c.parent,
-        firstSlot: c.firstSlot,
-        lastSlot: c.lastSlot,
-        lastAssignmentHash: c.lastAssignmentHash,
-        stateHash: c.stateHash,
-        resultsRoot: c.resultsRoot,
-        arweaveRef: c.arweaveRef,
-        poster: c.poster,
-        stake: c.stake,
-      };
+      const commitment = commitmentFromEvent(parsed.args.c);
       posted.push({
         id: parsed.args.id as string,
         commitment,

@@ -6,6 +6,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import type { DevnetDeployment } from "../../deploy";
+import { commitmentFromEvent, type Commitment } from "../../sdk/ts/results";
 import type { RunningSystem, Scenario } from "./system";
 
 const short = (hex: string): string => (hex.length > 14 ? `${hex.slice(0, 10)}…${hex.slice(-4)}` : hex);
@@ -24,20 +25,7 @@ export interface CommitmentSeen {
   rejectReason?: string;
   postedAtMs: number;
   /** The commitment's content, as the contracts take it. */
-  content: CommitmentContent;
-}
-
-export interface CommitmentContent {
-  process: string;
-  parent: string;
-  firstSlot: bigint;
-  lastSlot: bigint;
-  lastAssignmentHash: string;
-  stateHash: string;
-  resultsRoot: string;
-  arweaveRef: string;
-  poster: string;
-  stake: bigint;
+  content: Commitment;
 }
 
 export interface GameSeen {
@@ -136,18 +124,7 @@ export class ChainMonitor {
           deadline: Number(e.args.deadline),
           status: "pending",
           postedAtMs: Date.now(),
-          content: {
-            process: c.process,
-            parent: c.parent,
-            firstSlot: c.firstSlot,
-            lastSlot: c.lastSlot,
-            lastAssignmentHash: c.lastAssignmentHash,
-            stateHash: c.stateHash,
-            resultsRoot: c.resultsRoot,
-            arweaveRef: c.arweaveRef,
-            poster: c.poster,
-            stake: c.stake,
-          },
+          content: commitmentFromEvent(c),
         };
         this.commitments.set(seen.id, seen);
         this.event(

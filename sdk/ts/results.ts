@@ -30,6 +30,33 @@ export interface Commitment {
   stake: bigint;
 }
 
+/** A commitment decoded from an event's `Result` (the `CommitmentPosted` struct). */
+export function commitmentFromEvent(c: {
+  process: string;
+  parent: string;
+  firstSlot: bigint;
+  lastSlot: bigint;
+  lastAssignmentHash: string;
+  stateHash: string;
+  resultsRoot: string;
+  arweaveRef: string;
+  poster: string;
+  stake: bigint;
+}): Commitment {
+  return {
+    process: c.process,
+    parent: c.parent,
+    firstSlot: BigInt(c.firstSlot),
+    lastSlot: BigInt(c.lastSlot),
+    lastAssignmentHash: c.lastAssignmentHash,
+    stateHash: c.stateHash,
+    resultsRoot: c.resultsRoot,
+    arweaveRef: c.arweaveRef,
+    poster: c.poster,
+    stake: BigInt(c.stake),
+  };
+}
+
 /** The ABI type of {@link Commitment}, in the order of the Solidity struct. */
 export const COMMITMENT_ABI_TYPE =
   "tuple(bytes32 process,bytes32 parent,uint64 firstSlot,uint64 lastSlot,bytes32 lastAssignmentHash," +

@@ -6,6 +6,8 @@
  *   process's `Hash-Chain` (build/processes/bench.wasm), or an own WAT hash loop if that is missing.
  * - `tokenMsgsPerSec`: token `Transfer` messages per second in fast mode (pre-encoded messages; the
  *   process decodes them; the result hash is computed), if build/processes/token.wasm exists.
+ * - `tokenMsPerMsgHashEvery1` / `tokenMsPerMsgHashEvery64`: ms per token Transfer when the process-state hash
+ *   is taken after every message or after every 64th (the compute unit's cadence question, issue 7).
  * - `tokenStepMsgsPerSec`: the same messages in step mode (`Process.handleMessage`), for comparison;
  *   `tokenNativeMsgsPerSec`: under V8 with no metering (the ceiling for this process).
  *
@@ -169,6 +171,21 @@ function tokenBench(): Record<string, unknown> {
   const nativeRates: number[] = [];
   for (let r = 0; r < REPS; r++) nativeRates.push(N / time(() => transfers.forEach((m) => native(m))));
   const hashT = time(() => fast.processStateHash());
+  // What the process-state hash costs per message when it is taken after every message (as the compute
+  // unit does today) or once per 64 (a page of its log), interleaved on the same process.
+  const cadence: Record<number, number[]> = { 1: [], 64: [] };
+  for (let r = 0; r < REPS; r++) {
+    for (const every of [1, 64]) {
+      const n = 1024;
+      const t = time(() => {
+        for (let i = 0; i < n; i++) {
+          fast.evaluate(transfers[i]);
+          if ((i + 1) % every === 0) fast.processStateHash();
+        }
+      });
+      cadence[every].push((t * 1000) / n);
+    }
+  }
 
   const stepN = 300;
   const step = Process.fromWasm(wasm);
@@ -190,6 +207,8 @@ function tokenBench(): Record<string, unknown> {
     tokenStepsPerMsg: Math.round(steps / (N * REPS)),
     tokenFastPaths: stats,
     tokenProcessStateHashMs: Number((hashT * 1000).toFixed(2)),
+    tokenMsPerMsgHashEvery1: Number(median(cadence[1]).toFixed(3)),
+    tokenMsPerMsgHashEvery64: Number(median(cadence[64]).toFixed(3)),
   };
 }
 
@@ -207,7 +226,8 @@ function main(): void {
         "medians; fastVsNative = native time / fast time on one Hash-Chain message (same process state " +
         "kind, interleaved); token: pre-encoded Transfer messages, fast mode evaluate() incl. result hash, " +
         "no process-state hash per message (tokenProcessStateHashMs is one hash after all of them); step " +
-        "mode = Process.handleMessage (start/final state hashed) on 300 of the same messages",
+        "mode = Process.handleMessage (start/final state hashed) on 300 of the same messages; " +
+        "tokenMsPerMsgHashEvery1/64: ms per Transfer with the process-state hash after every message or every 64th",
     },
   };
   console.log(JSON.stringify(result, null, 2));

@@ -181,7 +181,7 @@ export async function startCompute(
         }
       }
     };
-    // The rest of a round: games, then Arweave publishing, commitments and finalization of what is evaluated.
+    // The rest of a round: games, then Arweave publishing, pruning, commitments and finalization of what is evaluated.
     const work = async () => {
       // Games first: a move is due against a clock, commitments can wait a round.
       if (player !== undefined) {
@@ -203,6 +203,8 @@ export async function startCompute(
               "publishing to Arweave failed; retried next poll",
             );
           }
+          // Superseded commitments (another CU's chain finalized) are pruned first, so commit() can rebase.
+          await cu.prune(p);
           await cu.commit(p);
           await cu.finalize(p);
         } catch (error) {

@@ -18,6 +18,7 @@ import { Counter, type Registry } from "prom-client";
 
 import { ArweaveError } from "../../common/arweave";
 import { ChainError, type ChainClient } from "../../common/chain";
+import { commitmentFromEvent } from "../../common/games";
 import { logPage, type Logger } from "../../common/log";
 import type { AgentMetrics } from "../../common/metrics";
 import type { Store } from "../../common/store";
@@ -44,7 +45,21 @@ import { checkpointItem, idToRef, refToId, resultsItem } from "./items";
 import type { LogEntry, LogSource } from "./log-source";
 
 const STATUS_NONE = 0n;
+const STATUS_PENDING = 1n;
 const STATUS_FINALIZED = 2n;
+const STATUS_REJECTED = 3n;
+
+/** IResultRegistry.RejectReason, by its value. */
+export const REJECT_REASONS = [
+  "ChallengeLost",
+  "ParentRejected",
+  "SiblingFinalized",
+  "ProcessFrozen",
+] as const;
+export type RejectReasonName = (typeof REJECT_REASONS)[number];
+
+/** The statuses of a recorded commitment still on its way to finalization (or there). */
+const LIVE = "('posting', 'posted', 'finalized')";
 
 export interface FollowSpec {
   /** The on-chain process id. */
@@ -102,10 +117,17 @@ export interface Evaluation {
 export interface CommitmentRow {
   id: string;
   commitment: Commitment;
-  status: "posting" | "posted" | "finalized" | "refused";
+  /**
+   * `pruned`: it can never finalize (a sibling finalized over its first slot, its parent was rejected, the
+   * process froze) and it left the registry's Pending set with its stake back (`pruned` names the
+   * RejectReason); `rejected`: a game rejected it (`ChallengeLost`).
+   */
+  status: "posting" | "posted" | "finalized" | "refused" | "pruned" | "rejected";
   deadline: number | null;
   /** For `refused`: the registry's decoded error name. */
   refused: string | null;
+  /** For `pruned` and `rejected`: the RejectReason (`SiblingFinalized`, `ParentRejected`, `ProcessFrozen`…). */
+  pruned: string | null;
 }
 
 /** A stored process-state checkpoint (the state after `slot`). */
@@ -121,6 +143,7 @@ interface CuMetrics {
   checkpoints: Counter;
   published: Counter<"kind">;
   refused: Counter;
+  pruned: Counter<"reason">;
 }
 
 const cuMetricsByRegistry = new WeakMap<Registry, CuMetrics>();
@@ -143,6 +166,12 @@ function cuMetrics(registry: Registry): CuMetrics {
       refused: new Counter({
         name: "holo_cu_commitments_refused_total",
         help: "Commitments the ResultRegistry refused (committing for the process stopped)",
+        registers: [registry],
+      }),
+      pruned: new Counter({
+        name: "holo_cu_commitments_pruned_total",
+        help: "This CU's commitments that could never finalize and were pruned, by RejectReason",
+        labelNames: ["reason"],
         registers: [registry],
       }),
     };
@@ -181,6 +210,8 @@ interface Followed {
   pendingSince: number | undefined;
   /** Set when the log failed verification: evaluation of this process stops. */
   halted: ComputeError | undefined;
+  /** The id of a finalized tip this CU's own evaluation disagrees with (paged): committing stops. */
+  disagreed: string | undefined;
 }
 
 interface EvalRow {
@@ -201,6 +232,13 @@ interface CommitRow {
   status: CommitmentRow["status"];
   deadline: number | null;
   refused: string | null;
+  pruned: string | null;
+}
+
+/** The finalized tip of a process: its id and last slot (none before the first finalization). */
+interface Tip {
+  id: string;
+  lastSlot: bigint;
 }
 
 interface PublicationRow {
@@ -288,6 +326,8 @@ export class ComputeUnit {
   private readonly extra: CuMetrics | undefined;
   /** gameTrace's recent traces, by commitment id (least recently used first). */
   private readonly traces = new Map<string, Promise<GameTrace>>();
+  /** Contents of other CUs' commitments read from their CommitmentPosted events, by id. */
+  private readonly contents = new Map<string, Commitment>();
 
   private constructor(private readonly o: ComputeOptions) {
     this.results = ResultRegistry__factory.connect(o.resultRegistry, o.chain.provider);
@@ -351,6 +391,7 @@ export class ComputeUnit {
       stateHash: initial,
       pendingSince: undefined,
       halted: undefined,
+      disagreed: undefined,
     };
     // Rebuild the state from the latest checkpoint and the slots after it; results must not change.
     const last = this.o.store.db
@@ -780,34 +821,42 @@ export class ComputeUnit {
 
   // ---- commitments ---------------------------------------------------------------------------
 
-  /** The commitments recorded for `process`, by first slot. */
+  /** The commitments recorded for `process`, by first slot (then in the order recorded). */
   commitments(process: string): CommitmentRow[] {
     const f = this.get(process);
     const rows = this.o.store.db
       .prepare(
-        "SELECT id, content, status, deadline, refused FROM commitments WHERE process = ? ORDER BY first_slot",
+        "SELECT id, content, status, deadline, refused, pruned FROM commitments WHERE process = ? ORDER BY first_slot, rowid",
       )
       .all(f.id) as CommitRow[];
-    return rows.map((r) => ({
+    return rows.map((r) => this.toRow(r));
+  }
+
+  private toRow(r: CommitRow): CommitmentRow {
+    return {
       id: r.id,
       commitment: commitmentFromJson(r.content),
       status: r.status,
       deadline: r.deadline,
       refused: r.refused,
-    }));
+      pruned: r.pruned,
+    };
   }
 
-  private lastCommitment(f: Followed): CommitRow | undefined {
-    return this.o.store.db
+  /** The latest recorded commitment still live (posting, posted or finalized), if any. */
+  private lastLive(f: Followed): CommitmentRow | undefined {
+    const row = this.o.store.db
       .prepare(
-        "SELECT id, content, status, deadline, refused FROM commitments WHERE process = ? ORDER BY first_slot DESC LIMIT 1",
+        `SELECT id, content, status, deadline, refused, pruned FROM commitments WHERE process = ? AND status IN ${LIVE}
+         ORDER BY first_slot DESC LIMIT 1`,
       )
       .get(f.id) as CommitRow | undefined;
+    return row && this.toRow(row);
   }
 
   private uncommittedFrom(f: Followed): bigint {
-    const last = this.lastCommitment(f);
-    return last === undefined ? 0n : commitmentFromJson(last.content).lastSlot + 1n;
+    const last = this.lastLive(f);
+    return last === undefined ? 0n : last.commitment.lastSlot + 1n;
   }
 
   /** The commitment of `process` the registry refused, if any: committing is stopped while there is one. */
@@ -834,12 +883,246 @@ export class ComputeUnit {
     return n;
   }
 
+  /** The tip of `process`'s finalized chain, from the registry (undefined before the first finalization). */
+  private async tip(f: Followed): Promise<Tip | undefined> {
+    const [id, slots] = await this.results.latestFinalized(f.id);
+    return id === ZeroHash ? undefined : { id: id.toLowerCase(), lastSlot: slots - 1n };
+  }
+
+  /**
+   * The content of commitment `id`: this CU's own record, else its `CommitmentPosted` event (checked against
+   * the id). Undefined when no such event is found.
+   */
+  private async contentOf(f: Followed, id: string): Promise<Commitment | undefined> {
+    const own = this.o.store.db.prepare("SELECT content FROM commitments WHERE id = ?").get(id) as
+      Pick<CommitRow, "content"> | undefined;
+    if (own !== undefined) return commitmentFromJson(own.content);
+    const cached = this.contents.get(id);
+    if (cached !== undefined) return cached;
+    const logs = await this.results.queryFilter(this.results.filters.CommitmentPosted(id));
+    for (const ev of logs) {
+      const c = commitmentFromEvent(ev.args.c);
+      if (commitmentId(c) !== id || c.process.toLowerCase() !== f.id) continue;
+      this.contents.set(id, c);
+      return c;
+    }
+    return undefined;
+  }
+
+  /** The RejectReason of rejected commitment `id`, from its `CommitmentRejected` event (or `fallback`). */
+  private async rejectReason(id: string, fallback: string): Promise<string> {
+    const logs = await this.results.queryFilter(this.results.filters.CommitmentRejected(id));
+    const ev = logs[logs.length - 1];
+    return ev === undefined ? fallback : (REJECT_REASONS[Number(ev.args.reason)] ?? fallback);
+  }
+
+  /**
+   * Prunes this CU's posted commitments of `process` that can never finalize (README "Several compute
+   * units"): their parent was rejected (`ParentRejected`, so a superseded chain goes in one pass, in slot
+   * order), a sibling finalized over their first slot (`SiblingFinalized`), the process froze at or before
+   * their last slot (`ProcessFrozen`) — the registry's order. Each goes through the chain client once (opId
+   * `prune:<id>`, `effectDone` = `statusOf(c) = Rejected`) and its row becomes `pruned` with the reason: its
+   * stake is back in the free part of the reservation. A candidate the registry shows rejected already
+   * (pruned by anyone, before a crash too) is marked without sending; one rejected by a game becomes
+   * `rejected`; one finalized by anyone becomes `finalized`. Only candidates are read one by one (one
+   * `latestFinalized` and one `isFrozen` per call otherwise). Returns the ids pruned by this call.
+   */
+  async prune(process: string): Promise<string[]> {
+    const f = this.get(process);
+    const pruned: string[] = [];
+    const all = this.commitments(f.id);
+    const rows = all.filter((r) => r.status === "posted");
+    if (rows.length === 0) return pruned;
+    const tip = await this.tip(f);
+    const frozenFrom = (await this.registry.isFrozen(f.id))
+      ? await this.registry.frozenFromSlot(f.id)
+      : undefined;
+    const rejected = new Set(
+      all.filter((r) => r.status === "pruned" || r.status === "rejected").map((r) => r.id),
+    );
+    for (const row of rows) {
+      const c = row.commitment;
+      const why: RejectReasonName | undefined =
+        c.parent !== ZeroHash && rejected.has(c.parent.toLowerCase())
+          ? "ParentRejected"
+          : tip !== undefined && tip.lastSlot >= c.firstSlot
+            ? "SiblingFinalized"
+            : frozenFrom !== undefined && c.lastSlot >= frozenFrom
+              ? "ProcessFrozen"
+              : undefined;
+      if (why === undefined) continue;
+      const status = (await this.results.record(row.id)).status;
+      if (status === STATUS_NONE) continue; // a reorg: commit() posts it again
+      if (status === STATUS_FINALIZED) {
+        this.o.store.db.prepare("UPDATE commitments SET status = 'finalized' WHERE id = ?").run(row.id);
+        continue;
+      }
+      if (status === STATUS_REJECTED) {
+        rejected.add(row.id);
+        this.markRejected(f, row, await this.rejectReason(row.id, why), false);
+        continue;
+      }
+      const opId = `prune:${row.id}`;
+      let via: "mined" | "effect";
+      let receiptReason: string | undefined;
+      try {
+        const sent = await this.o.chain.send(
+          { opId, to: this.o.resultRegistry, data: this.results.interface.encodeFunctionData("prune", [c]) },
+          {
+            effectDone: async () => (await this.results.statusOf(c)) === STATUS_REJECTED,
+            errors: this.results.interface,
+          },
+        );
+        via = sent.via;
+        for (const log of sent.receipt?.logs ?? []) {
+          const parsed = this.results.interface.parseLog(log);
+          if (parsed?.name === "CommitmentRejected" && String(parsed.args.id).toLowerCase() === row.id) {
+            receiptReason = REJECT_REASONS[Number(parsed.args.reason)];
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof ChainError) || error.kind !== "reverted") throw error;
+        // A race (finalized or pruned by someone meanwhile, a tip read behind): looked at again next round.
+        this.o.logger.warn(
+          {
+            event: "cu.prune.reverted",
+            process: f.id,
+            id: row.id,
+            opId,
+            revert: error.errorName,
+            reason: why,
+          },
+          "pruning a commitment reverted; checked again next round",
+        );
+        continue;
+      }
+      const reason = receiptReason ?? (await this.rejectReason(row.id, why));
+      rejected.add(row.id);
+      this.markRejected(f, row, reason, via === "mined");
+      if (reason !== "ChallengeLost") pruned.push(row.id);
+    }
+    return pruned;
+  }
+
+  /** Marks `row` `pruned` (or `rejected` for a lost game) with `reason`, counts and logs it. */
+  private markRejected(f: Followed, row: CommitmentRow, reason: string, sent: boolean): void {
+    const status = reason === "ChallengeLost" ? "rejected" : "pruned";
+    const changed = this.o.store.db
+      .prepare("UPDATE commitments SET status = ?, pruned = ? WHERE id = ? AND status = 'posted'")
+      .run(status, reason, row.id).changes;
+    if (changed === 0) return;
+    const c = row.commitment;
+    const fields = {
+      event: `cu.commit.${status}`,
+      process: f.id,
+      id: row.id,
+      reason,
+      sent,
+      firstSlot: c.firstSlot.toString(),
+      lastSlot: c.lastSlot.toString(),
+    };
+    if (status === "rejected") {
+      this.o.logger.warn(fields, "a commitment of this CU was rejected by a game");
+      return;
+    }
+    this.extra?.pruned.inc({ reason });
+    this.o.logger.info(
+      fields,
+      "commitment pruned: it can never finalize; its stake is back in the reservation",
+    );
+  }
+
+  /**
+   * Where the next commitment of `f` goes: after this CU's latest live commitment while its chain continues
+   * the finalized tip (or nothing is finalized), else on the tip itself (`rebase`) — once this CU has
+   * evaluated up to the tip's last slot and agrees with the tip's state and assignment hashes there. `wait`
+   * while it has not, or while a superseded commitment of its own is not pruned yet; `disagree` (paged)
+   * when it does not agree.
+   */
+  private async base(
+    f: Followed,
+  ): Promise<
+    | { kind: "next"; parent: string; first: bigint; rebase: boolean }
+    | { kind: "wait"; why: string }
+    | { kind: "disagree"; tip: string }
+  > {
+    const last = this.lastLive(f);
+    const tip = await this.tip(f);
+    if (tip === undefined) {
+      return last === undefined
+        ? { kind: "next", parent: ZeroHash, first: 0n, rebase: false }
+        : { kind: "next", parent: last.id, first: last.commitment.lastSlot + 1n, rebase: false };
+    }
+    if (last !== undefined && this.continues(f, last, tip)) {
+      return { kind: "next", parent: last.id, first: last.commitment.lastSlot + 1n, rebase: false };
+    }
+    const stale = this.o.store.db
+      .prepare(
+        `SELECT id FROM commitments WHERE process = ? AND status IN ('posting', 'posted') AND last_slot > ? LIMIT 1`,
+      )
+      .get(f.id, Number(tip.lastSlot)) as { id: string } | undefined;
+    if (stale !== undefined) return { kind: "wait", why: `commitment ${stale.id} is not pruned yet` };
+    if (f.nextSlot <= tip.lastSlot) {
+      return { kind: "wait", why: `not evaluated up to the finalized slot ${tip.lastSlot} yet` };
+    }
+    const content = await this.contentOf(f, tip.id);
+    if (content === undefined) return { kind: "wait", why: `the finalized tip ${tip.id} is not found` };
+    const ev = this.o.store.db
+      .prepare("SELECT assignment_hash, state_hash FROM evaluations WHERE process = ? AND slot = ?")
+      .get(f.id, Number(tip.lastSlot)) as Pick<EvalRow, "assignment_hash" | "state_hash"> | undefined;
+    if (
+      ev === undefined ||
+      ev.state_hash.toLowerCase() !== content.stateHash.toLowerCase() ||
+      ev.assignment_hash.toLowerCase() !== content.lastAssignmentHash.toLowerCase()
+    ) {
+      if (f.disagreed !== tip.id) {
+        f.disagreed = tip.id;
+        logPage(
+          this.o.logger,
+          "moneyAtRisk",
+          {
+            process: f.id,
+            tip: tip.id,
+            slot: tip.lastSlot.toString(),
+            poster: content.poster,
+            finalizedStateHash: content.stateHash,
+            ownStateHash: ev?.state_hash ?? null,
+            finalizedAssignmentHash: content.lastAssignmentHash,
+            ownAssignmentHash: ev?.assignment_hash ?? null,
+          },
+          "the finalized chain disagrees with this CU's evaluation; committing this process stopped",
+        );
+      }
+      return { kind: "disagree", tip: tip.id };
+    }
+    return { kind: "next", parent: tip.id, first: tip.lastSlot + 1n, rebase: true };
+  }
+
+  /** Whether `row`'s chain (through this CU's own live rows) reaches the finalized `tip`. */
+  private continues(f: Followed, row: CommitmentRow, tip: Tip): boolean {
+    let cur: CommitmentRow | undefined = row;
+    const byId = this.o.store.db.prepare(
+      "SELECT id, content, status, deadline, refused, pruned FROM commitments WHERE id = ? AND process = ?",
+    );
+    while (cur !== undefined) {
+      if (cur.id === tip.id) return true;
+      if (cur.status === "pruned" || cur.status === "rejected" || cur.status === "refused") return false;
+      if (cur.commitment.firstSlot <= tip.lastSlot) return false;
+      const parent = cur.commitment.parent.toLowerCase();
+      if (parent === tip.id) return true;
+      const next = byId.get(parent, f.id) as CommitRow | undefined;
+      cur = next && this.toRow(next);
+    }
+    return false;
+  }
+
   /**
    * Posts what is due for `process`: first any recorded commitment still `posting` (after a restart),
    * then new ones — `commitEverySlots` slots each while that many are uncommitted, and the remaining
    * uncommitted slots once the oldest of them is `commitEveryMs` old. Returns the ids posted. A
    * commitment the registry refuses is marked `refused` (paged) and nothing more is committed for the
-   * process until {@link retryRefused}.
+   * process until {@link retryRefused}. With another CU's chain finalized, new commitments continue the
+   * finalized tip ({@link base}); a finalized tip this CU disagrees with stops committing (paged once).
    */
   async commit(process: string): Promise<string[]> {
     const f = this.get(process);
@@ -859,25 +1142,49 @@ export class ComputeUnit {
       )
       .all(f.id) as CommitRow[];
     for (const row of pending) {
-      const id = await this.post(commitmentFromJson(row.content));
-      if (id === undefined) return posted;
-      posted.push(id);
+      const out = await this.post(commitmentFromJson(row.content));
+      if (out.kind === "refused") return posted;
+      if (out.kind === "posted") posted.push(out.id);
     }
     const n = BigInt(this.o.commitEverySlots);
     for (;;) {
-      const first = this.uncommittedFrom(f);
+      const base = await this.base(f);
+      if (base.kind !== "next") {
+        const { kind, ...why } = base;
+        this.o.logger.debug(
+          { event: `cu.commit.${kind}`, process: f.id, ...why },
+          base.kind === "wait" ? "not committing yet" : "committing stopped: the finalized tip disagrees",
+        );
+        break;
+      }
+      const first = base.first;
       const count = f.nextSlot - first;
       if (count <= 0n) {
         f.pendingSince = undefined;
         break;
       }
-      const old = f.pendingSince !== undefined && this.now() - f.pendingSince >= this.o.commitEveryMs;
+      f.pendingSince ??= this.now();
+      // Slots uncommitted again by a rebase were committed once already: they are due now.
+      if (base.rebase) f.pendingSince = Math.min(f.pendingSince, this.now() - this.o.commitEveryMs);
+      const old = this.now() - f.pendingSince >= this.o.commitEveryMs;
       if (count < n && !old) break;
       const last = count >= n ? first + n - 1n : f.nextSlot - 1n;
-      const c = await this.record(f, first, last);
-      const id = await this.post(c);
-      if (id === undefined) break;
-      posted.push(id);
+      const c = await this.record(f, first, last, base.parent);
+      if (base.rebase) {
+        this.o.logger.info(
+          {
+            event: "cu.commit.rebase",
+            process: f.id,
+            parent: base.parent,
+            firstSlot: first.toString(),
+            lastSlot: last.toString(),
+          },
+          "committing on the finalized tip (another CU's chain finalized)",
+        );
+      }
+      const out = await this.post(c);
+      if (out.kind !== "posted") break;
+      posted.push(out.id);
       f.pendingSince = last + 1n < f.nextSlot ? this.now() : undefined;
     }
     return posted;
@@ -907,10 +1214,11 @@ export class ComputeUnit {
   }
 
   /**
-   * Computes and records (status `posting`) the commitment of slots `[first, last]`: with Arweave, its
-   * results item is signed first and stored in the same transaction as the commitment that names it.
+   * Computes and records (status `posting`) the commitment of slots `[first, last]` after `parent`: with
+   * Arweave, its results item is signed first and stored in the same transaction as the commitment that
+   * names it.
    */
-  private async record(f: Followed, first: bigint, last: bigint): Promise<Commitment> {
+  private async record(f: Followed, first: bigint, last: bigint, parent: string): Promise<Commitment> {
     const rows = this.o.store.db
       .prepare(
         "SELECT slot, message_id, result, result_hash, state_hash, assignment_hash FROM evaluations WHERE process = ? AND slot >= ? AND slot <= ? ORDER BY slot",
@@ -930,10 +1238,9 @@ export class ComputeUnit {
       rows[slots - 1].state_hash,
     );
     const chain = new ResultsChain(f.id, first, resultsDepth(slots), claimed.resultHashes);
-    const prev = this.lastCommitment(f);
     const c: Commitment = {
       process: f.id,
-      parent: prev?.id ?? ZeroHash,
+      parent,
       firstSlot: first,
       lastSlot: last,
       lastAssignmentHash: rows[slots - 1].assignment_hash,
@@ -972,10 +1279,11 @@ export class ComputeUnit {
   }
 
   /**
-   * Publishes `c`'s results item (if any) and posts `c`; returns its id, or `undefined` when the registry
-   * refused it (the row is then `refused`).
+   * Publishes `c`'s results item (if any) and posts `c`. `refused`: the registry refused it (the row is
+   * then `refused`, paged); `dropped`: its parent was rejected before it could be posted (a superseded chain;
+   * the row is then `pruned` with `ParentRejected`, and the next commitment goes on the finalized tip).
    */
-  private async post(c: Commitment): Promise<string | undefined> {
+  private async post(c: Commitment): Promise<{ kind: "posted" | "refused" | "dropped"; id: string }> {
     const id = commitmentId(c);
     const itemId = refToId(c.arweaveRef);
     if (itemId !== undefined) await this.ensurePublished(itemId);
@@ -1001,6 +1309,24 @@ export class ComputeUnit {
     } catch (error) {
       if (!(error instanceof ChainError) || error.kind !== "reverted") throw error;
       const revert = error.errorName ?? "unknown";
+      if (revert === "ResultRegistryParentRejected") {
+        this.o.store.db
+          .prepare("UPDATE commitments SET status = 'pruned', pruned = 'ParentRejected' WHERE id = ?")
+          .run(id);
+        this.o.logger.info(
+          {
+            event: "cu.commit.pruned",
+            process: c.process,
+            id,
+            reason: "ParentRejected",
+            sent: false,
+            firstSlot: c.firstSlot.toString(),
+            lastSlot: c.lastSlot.toString(),
+          },
+          "commitment not posted: its parent was rejected meanwhile",
+        );
+        return { kind: "dropped", id };
+      }
       this.o.store.db
         .prepare("UPDATE commitments SET status = 'refused', refused = ? WHERE id = ?")
         .run(revert, id);
@@ -1019,7 +1345,7 @@ export class ComputeUnit {
         },
         "the ResultRegistry refused a commitment; committing this process stopped until an operator acts",
       );
-      return undefined;
+      return { kind: "refused", id };
     }
     const rec = await this.results.record(id);
     this.o.store.db
@@ -1036,22 +1362,56 @@ export class ComputeUnit {
       },
       "commitment posted",
     );
-    return id;
+    return { kind: "posted", id };
   }
 
   /**
    * Finalizes this CU's posted commitments of `process` whose challenge window has passed (chain time), in
    * slot order; stops at the first that cannot be finalized yet. Returns the ids finalized.
+   *
+   * Nothing is sent that the registry's state says would revert: a commitment under an open game waits
+   * for it; one whose parent is not the finalized tip waits for its parent, or — superseded — for
+   * {@link prune}. A revert anyway (a race) is classified and logged, and the commitment looked at again
+   * next round.
    */
   async finalize(process: string): Promise<string[]> {
     const f = this.get(process);
     const done: string[] = [];
+    const rows = this.commitments(f.id).filter((r) => r.status === "posted" && r.deadline !== null);
+    if (rows.length === 0) return done;
     const block = await this.o.chain.provider.getBlock("latest");
     const nowSec = block?.timestamp ?? 0;
-    for (const row of this.commitments(f.id)) {
-      if (row.status !== "posted" || row.deadline === null) continue;
-      if (nowSec < row.deadline) break;
+    let tip = await this.tip(f);
+    for (const row of rows) {
+      if (nowSec < row.deadline!) break;
       const c = row.commitment;
+      const rec = await this.results.record(row.id);
+      if (rec.status === STATUS_FINALIZED) {
+        this.o.store.db.prepare("UPDATE commitments SET status = 'finalized' WHERE id = ?").run(row.id);
+        done.push(row.id);
+        tip = { id: row.id, lastSlot: c.lastSlot };
+        continue;
+      }
+      const wait = (event: string, why: string, level: "debug" | "info" = "debug") =>
+        this.o.logger[level]({ event, process: f.id, id: row.id, why }, "not finalizing yet");
+      if (rec.status === STATUS_REJECTED) {
+        // Pruned by someone, or rejected by a lost game: its descendants are pruned next (ParentRejected).
+        this.markRejected(f, row, await this.rejectReason(row.id, "unknown"), false);
+        break;
+      }
+      if (rec.status !== STATUS_PENDING) {
+        wait("cu.finalize.skip", `status ${rec.status} (a reorg: commit() posts it again)`);
+        break;
+      }
+      if (rec.openChallenges > 0n) {
+        wait("cu.finalize.challenged", `${rec.openChallenges} open game(s)`);
+        break;
+      }
+      if (c.parent.toLowerCase() !== (tip?.id ?? ZeroHash)) {
+        // Superseded (a sibling finalized): prune() takes it; else its parent is not finalized yet.
+        wait("cu.finalize.parent", `parent ${c.parent} is not the finalized tip ${tip?.id ?? ZeroHash}`);
+        break;
+      }
       const data = this.results.interface.encodeFunctionData("finalize", [c]);
       try {
         await this.o.chain.send(
@@ -1062,11 +1422,30 @@ export class ComputeUnit {
           },
         );
       } catch (error) {
-        this.o.logger.warn({ process: f.id, id: row.id, err: (error as Error).message }, "finalize failed");
+        const revert = error instanceof ChainError && error.kind === "reverted" ? error.errorName : undefined;
+        const expected = [
+          "ResultRegistryParentNotTip",
+          "ResultRegistryNotPending",
+          "ResultRegistryChallengeOpen",
+          "ResultRegistryWindowNotElapsed",
+          "ResultRegistrySlotBeyondFreeze",
+        ];
+        if (revert !== undefined && expected.includes(revert)) {
+          this.o.logger.info(
+            { event: "cu.finalize.raced", process: f.id, id: row.id, revert },
+            "finalize reverted (the registry changed meanwhile); looked at again next round",
+          );
+        } else {
+          this.o.logger.warn(
+            { event: "cu.finalize.failed", process: f.id, id: row.id, revert, err: (error as Error).message },
+            "finalize failed",
+          );
+        }
         break;
       }
       this.o.store.db.prepare("UPDATE commitments SET status = 'finalized' WHERE id = ?").run(row.id);
       done.push(row.id);
+      tip = { id: row.id, lastSlot: c.lastSlot };
     }
     return done;
   }

@@ -72,6 +72,34 @@ export const COMPUTE_MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX publications_pending ON publications (process, status);
     `,
   },
+  {
+    version: 3,
+    name: "compute-prune",
+    up: `
+      -- Several CUs: a superseded commitment is pruned and its range committed again on the finalized tip, so
+      -- (process, first_slot) is unique only among the live rows. SQLite cannot drop a constraint: rebuilt.
+      CREATE TABLE commitments_v3 (
+        id TEXT PRIMARY KEY,                 -- keccak256(abi.encode(commitment))
+        process TEXT NOT NULL,
+        parent TEXT NOT NULL,                -- the parent's id, zero for the initial state
+        first_slot INTEGER NOT NULL,
+        last_slot INTEGER NOT NULL,
+        content TEXT NOT NULL,               -- the Commitment as JSON (bigints as decimal strings)
+        status TEXT NOT NULL,                -- posting | posted | finalized | refused | pruned | rejected
+        deadline INTEGER,                    -- the challenge window's end (unix seconds), once posted
+        refused TEXT,                        -- status 'refused': the registry's decoded error
+        pruned TEXT                          -- status 'pruned' | 'rejected': the registry's RejectReason name
+      );
+      INSERT INTO commitments_v3 (id, process, parent, first_slot, last_slot, content, status, deadline, refused)
+        SELECT id, process, parent, first_slot, last_slot, content, status, deadline, refused FROM commitments
+        ORDER BY rowid;
+      DROP TABLE commitments;
+      ALTER TABLE commitments_v3 RENAME TO commitments;
+      CREATE UNIQUE INDEX commitments_live_range ON commitments (process, first_slot)
+        WHERE status IN ('posting', 'posted', 'finalized', 'refused');
+      CREATE INDEX commitments_process ON commitments (process, first_slot);
+    `,
+  },
 ]);
 
 export function openComputeStore(file: string): Store {

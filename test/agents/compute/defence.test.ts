@@ -156,5 +156,10 @@ describe("agents/compute: game defence (startCompute's GamePlayer)", function ()
     expect(cu.player!.gameRecord(gameId)).to.include({ role: "defender", status: "lost" });
     expect(cu.player!.gameRecord(gameId)!.moves).to.be.greaterThan(0); // it did defend its lie
     expect(await sys.results.statusOf(row.commitment)).to.equal(3n); // Rejected
+    // Its row becomes `rejected` (ChallengeLost) once looked at, and is never finalized nor pruned.
+    await increaseTime(sys.P.challengeWindow + 1n);
+    await cu.tick();
+    const lost = cu.cu.commitments(sys.process).find((r) => r.id === row.id)!;
+    expect([lost.status, lost.pruned]).to.deep.equal(["rejected", "ChallengeLost"]);
   });
 });

@@ -73,17 +73,20 @@ export class CuFixture {
     return path.join(this.tmp, name);
   }
 
-  /** Opens a CU (account 3, deployGameSystem's `cu`) over `file`. */
+  /**
+   * Opens a CU over `file`: account 3 (deployGameSystem's `cu`) unless `account` names another Hardhat
+   * account (deployGameSystem bonds every account from 2 on).
+   */
   async makeCu(
     sys: GameSystem,
     file: string,
     source: ListLogSource,
-    options: Partial<ComputeOptions> & { metrics?: AgentMetrics } = {},
+    { account = 3, ...options }: Partial<ComputeOptions> & { metrics?: AgentMetrics; account?: number } = {},
   ): Promise<{ cu: ComputeUnit; store: Store; chain: ChainClient }> {
     const store = openComputeStore(file);
     const chain = await ChainClient.connect({
       rpcUrl: this.rpcUrl,
-      wallet: accountKey(3),
+      wallet: accountKey(account),
       db: store.db,
       chainId: 31337,
       confirmations: 0,

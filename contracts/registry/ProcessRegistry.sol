@@ -17,8 +17,8 @@ import {AssignmentLib} from "../libraries/AssignmentLib.sol";
  * scheduler's equivocation, which slashes it and freezes the process.
  *
  * @dev Roles: `DEFAULT_ADMIN_ROLE` (governance, two-step transfer after {ADMIN_TRANSFER_DELAY}) sets
- * `minSchedulerStake` and `maxStepLimit`. The registry needs `SLASHER_ROLE` on the StakeManager for equivocation proofs
- * and `LOCKER_ROLE` for the scheduler locks.
+ * `minSchedulerStake` and `maxStepLimit`. The registry needs `SLASHER_ROLE` on the StakeManager for
+ * equivocation proofs and `LOCKER_ROLE` for the scheduler locks.
  *
  * Equivocation. Two valid signatures of a process's scheduler over different assignments for the same
  * slot slash *all* of the scheduler's slashable stake (`bonded + unbonding`), the reward share going to
@@ -174,8 +174,8 @@ contract ProcessRegistry is
      * the registry holds less than `minSchedulerStake` of the scheduler's stake locked (its first
      * process), it locks the difference: one lock per scheduler, however many processes name it.
      * @dev Requirements: the module exists and its `stepLimit` is at most `maxStepLimit` (a module
-     * registered under an earlier, higher cap cannot spawn); `scheduler` non-zero, not exited, with at least
-     * `minSchedulerStake` bonded and, when its lock must grow, the difference unlocked;
+     * registered under an earlier, higher cap cannot spawn); `scheduler` non-zero, not exited, with at
+     * least `minSchedulerStake` bonded and, when its lock must grow, the difference unlocked;
      * `initialStateHash` and `arweaveId` non-zero; the caller has not spawned the same process.
      */
     function spawn(

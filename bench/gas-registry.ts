@@ -85,6 +85,7 @@ async function main() {
     await stake.getAddress(),
     admin.address,
     100n * ONE,
+    2n ** 32n - 1n,
   ])) as unknown as ProcessRegistry;
   const results = (await ethers.deployContract("ResultRegistry", [
     await stake.getAddress(),

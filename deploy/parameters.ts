@@ -34,6 +34,14 @@ export const MAX_UINT64 = 2n ** 64n - 1n;
 export const MAX_UINT96 = 2n ** 96n - 1n;
 /** Ceiling on `minSchedulerStake` (`uint256`): 2^256 - 1. */
 export const MAX_UINT256 = 2n ** 256n - 1n;
+/** Ceiling on `maxStepLimit`: `ProcessRegistry.MAX_STEP_LIMIT` = 2^32 - 1 (docs/machine.md §7). */
+export const MAX_STEP_LIMIT = 2n ** 32n - 1n;
+/**
+ * The re-execution speed the game's clock is sized for, in steps per second:
+ * `DisputeGame.REEXEC_STEPS_PER_SECOND`, equal to the agents' `DEFAULT_REEXEC_STEPS_PER_SECOND` (tests
+ * check both).
+ */
+export const REEXEC_STEPS_PER_SECOND = 10_000_000n;
 /** A trace has at most 2^64 steps: the depth a bisection of degree 2^b needs is ⌈64 / b⌉. */
 export const MAX_TRACE_LOG2 = 64n;
 
@@ -68,6 +76,16 @@ export function maxGameDurationOf(clock: GameClock): bigint {
 }
 
 /**
+ * The largest step limit a game with this `clockExtension` can defend: a whole message of that many
+ * steps re-executed in half of the extension at {@link REEXEC_STEPS_PER_SECOND},
+ * `⌊clockExtension · REEXEC_STEPS_PER_SECOND / 2⌋` (the `DisputeGame` constructor's check against
+ * `ProcessRegistry.stepLimitCeiling()`; `maxReexecutableStepLimit` in agents/common/process.ts).
+ */
+export function maxStepLimitFor(gameClockExtension: bigint | number): bigint {
+  return (BigInt(gameClockExtension) * REEXEC_STEPS_PER_SECOND) / 2n;
+}
+
+/**
  * The values the core contracts are deployed with (module `Holoproof`). Times are in seconds.
  * See `deploy/README.md` for each one's meaning.
  */
@@ -90,8 +108,16 @@ export interface CoreParameters {
   unbondingDelay: bigint;
   /** The slash beneficiary's share, in basis points: 0 to 9,999. */
   slashRewardBps: number;
-  /** Stake-token wei a scheduler needs bonded to be named at spawn (`ProcessRegistry`). At least 1. */
+  /**
+   * Stake-token wei a scheduler needs bonded to be named at spawn (`ProcessRegistry`); the first spawn
+   * naming it locks that much of its stake until `exitScheduler()` + `unbondingDelay`. At least 1.
+   */
   minSchedulerStake: bigint;
+  /**
+   * The largest step limit of a module (`ProcessRegistry`): its first `maxStepLimit` and, for good, its
+   * `stepLimitCeiling`. 1 to 2^32 - 1, and at most `gameClockExtension · 10^7 / 2` ({@link maxStepLimitFor}).
+   */
+  maxStepLimit: bigint;
   /** Stake-token wei locked per pending result commitment (`ResultRegistry`). 1 to 2^96 - 1. */
   commitmentStake: bigint;
   /** The dispute game's bisection degree: a power of two, 2 to 256. */
@@ -126,6 +152,7 @@ const SHARED_PARAMETER_NAMES = [
   "unbondingDelay",
   "slashRewardBps",
   "minSchedulerStake",
+  "maxStepLimit",
   "commitmentStake",
   "gameDegree",
   "gameClockTime",
@@ -344,6 +371,12 @@ export function validateCoreParameters(
     problems.push(`minSchedulerStake ${minSchedulerStake} is above the maximum 2^256 - 1 (uint256)`);
   }
   checkAmount96("commitmentStake", commitmentStake, problems);
+  const maxStepLimit = parseInteger("maxStepLimit", raw.maxStepLimit, problems, STEPS);
+  if (maxStepLimit !== undefined && (maxStepLimit < 1n || maxStepLimit > MAX_STEP_LIMIT)) {
+    problems.push(
+      `maxStepLimit ${maxStepLimit} is out of range: it must be 1 to ${MAX_STEP_LIMIT} steps (2^32 - 1)`,
+    );
+  }
 
   // The dispute game (DisputeGame constructor).
   const gameDegree = parseInteger("gameDegree", raw.gameDegree, problems, DEGREE);
@@ -406,6 +439,25 @@ export function validateCoreParameters(
     }
   }
 
+  // The game must re-execute a whole message at the registry's ceiling in half of its extension
+  // (DisputeGameInvalidParameter("clockExtension", …)).
+  if (
+    gameValid &&
+    gameClockExtension !== undefined &&
+    maxStepLimit !== undefined &&
+    maxStepLimit >= 1n &&
+    maxStepLimit <= MAX_STEP_LIMIT
+  ) {
+    const bound = maxStepLimitFor(gameClockExtension);
+    if (maxStepLimit > bound) {
+      problems.push(
+        `maxStepLimit ${maxStepLimit} is above what the game can re-execute in half of gameClockExtension ` +
+          `${gameClockExtension} s at ${REEXEC_STEPS_PER_SECOND} steps/s: at most ${bound} ` +
+          `(or a gameClockExtension of at least ${(2n * maxStepLimit + REEXEC_STEPS_PER_SECOND - 1n) / REEXEC_STEPS_PER_SECOND} s)`,
+      );
+    }
+  }
+
   if (problems.length > 0) throw new DeployParameterError(source, problems);
 
   const values: DevnetParameters = {
@@ -416,6 +468,7 @@ export function validateCoreParameters(
     unbondingDelay: unbondingDelay!,
     slashRewardBps: Number(slashRewardBps!),
     minSchedulerStake: minSchedulerStake!,
+    maxStepLimit: maxStepLimit!,
     commitmentStake: commitmentStake!,
     gameDegree: Number(gameDegree!),
     gameClockTime: gameClockTime!,
@@ -523,6 +576,8 @@ function parseAddress(
 
 /** The unit of the stake amounts: the stake token's smallest unit. */
 const AMOUNT = "stake-token wei";
+/** The unit of `maxStepLimit`. */
+const STEPS = "machine steps";
 /** The "unit" of `gameDegree`, which has none. */
 const DEGREE = "";
 

@@ -224,6 +224,16 @@ async function registerModule(
   let tx: string | null = null;
   let registered = false;
   if (!(await registry.moduleExists(moduleId))) {
+    // The registry's cap, which its games' clocks are sized for (docs/registries.md, "The step-limit cap").
+    const cap = await registry.maxStepLimit();
+    if (BigInt(options.stepLimit) > cap) {
+      throw new ChainError(
+        `the step limit ${options.stepLimit} is above the ProcessRegistry's maxStepLimit ${cap} ` +
+          "(the most its dispute games can re-execute in time); register with --step-limit " +
+          `${cap} or less`,
+        "E_STATE",
+      );
+    }
     const receipt = await chain.send(`registerModule(${displayPath(options.wasm)})`, () =>
       registry.registerModule(...content),
     );

@@ -33,6 +33,11 @@ contract DisputeGame is IDisputeGame, ReentrancyGuardTransient {
     uint256 private constant STEP_MASK = (uint256(1) << K) - 1;
     /// @notice The largest degree (a bisection posts `degree + 1` points).
     uint256 public constant MAX_DEGREE = 256;
+    /// @notice The step-mode re-execution speed the clock is sized for, in steps per second: the
+    /// agents' default `reexecStepsPerSecond` (agents/common/process.ts
+    /// `DEFAULT_REEXEC_STEPS_PER_SECOND`, tested equal). The constructor requires the registry's
+    /// `stepLimitCeiling` to be re-executable at this speed in half of `clockExtension`.
+    uint256 public constant REEXEC_STEPS_PER_SECOND = 10_000_000;
 
     IStakeManager public immutable stakeManager;
     IProcessRegistry public immutable processRegistry;
@@ -43,7 +48,8 @@ contract DisputeGame is IDisputeGame, ReentrancyGuardTransient {
     uint256 public immutable degree;
     /// @notice Each side's chess clock, in seconds.
     uint64 public immutable clockTime;
-    /// @notice The least time a side has to answer any move (the last-moment rule).
+    /// @notice The least time a side has to answer any move (the last-moment rule). Long enough to
+    /// re-execute a whole message at the registry's `stepLimitCeiling` in half of it (row 29).
     uint64 public immutable clockExtension;
     /// @notice How long a start-step proof waits for an equivocation proof before it resolves.
     uint64 public immutable startGrace;
@@ -72,6 +78,12 @@ contract DisputeGame is IDisputeGame, ReentrancyGuardTransient {
         }
         if (clockTime_ == 0) revert DisputeGameInvalidParameter("clockTime", clockTime_);
         if (clockExtension_ == 0 || clockExtension_ > clockTime_) {
+            revert DisputeGameInvalidParameter("clockExtension", clockExtension_);
+        }
+        // Proving an OutOfSteps end step re-executes up to a whole message: every process of the
+        // registry (`stepLimit ≤ stepLimitCeiling`) must be re-executable in half of the extension,
+        // i.e. `ceiling ≤ ⌊clockExtension · REEXEC_STEPS_PER_SECOND / 2⌋` (docs/dispute-game.md §9).
+        if (2 * uint256(processRegistry_.stepLimitCeiling()) > clockExtension_ * REEXEC_STEPS_PER_SECOND) {
             revert DisputeGameInvalidParameter("clockExtension", clockExtension_);
         }
         if (startGrace_ == 0) revert DisputeGameInvalidParameter("startGrace", startGrace_);

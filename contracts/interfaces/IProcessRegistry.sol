@@ -24,6 +24,12 @@ import {IAssignments} from "./IAssignments.sol";
  * {releaseSchedulerLock} strictly after `exitAt + unbondingDelay` ({schedulerExitDelay}), when every
  * commitment posted before the exit and every game against one has ended (docs/registries.md).
  *
+ * Step limits (docs/registries.md, "The step-limit cap"). A module's `stepLimit` is at most
+ * `maxStepLimit`, a governance parameter in `[1, stepLimitCeiling]`; `stepLimitCeiling` is fixed at
+ * construction (at most `2^32 − 1`) and is what every `DisputeGame` using this registry checks its
+ * `clockExtension` against, so that re-executing a whole message of any process, past or future, fits
+ * in half of the game's clock extension (docs/dispute-game.md §9, docs/threat-model.md row 29).
+ *
  * Processes also carry the equivocation freeze ({IAssignments}).
  */
 interface IProcessRegistry is IAssignments {
@@ -88,6 +94,9 @@ interface IProcessRegistry is IAssignments {
     error ProcessRegistrySchedulerLockNotReleasable(address scheduler, uint64 releasableAt, uint64 nowTime);
     /// @notice The registry holds nothing locked for `scheduler` (never locked, or already released).
     error ProcessRegistryNothingLocked(address scheduler);
+    /// @notice `value` is not a valid `maxStepLimit`: it must be in `[1, max]` (`max` is
+    /// `MAX_STEP_LIMIT` at construction, then `stepLimitCeiling`).
+    error ProcessRegistryInvalidMaxStepLimit(uint256 value, uint256 max);
 
     // ─── Events ────────────────────────────────────────────────────────────────────────────────
     /// @notice `registrant` registered the module `moduleId` (first registration of this content only).
@@ -112,6 +121,8 @@ interface IProcessRegistry is IAssignments {
     );
     /// @notice The minimum bonded stake of a scheduler at spawn changed.
     event MinSchedulerStakeSet(uint256 amount);
+    /// @notice The largest step limit a module may be registered, or a process spawned, with changed.
+    event MaxStepLimitSet(uint64 maxStepLimit);
     /// @notice A spawn locked `amount` more of `scheduler`'s stake; the registry now holds `locked`.
     event SchedulerLocked(address indexed scheduler, uint256 amount, uint256 locked);
     /// @notice `scheduler` exited at `exitAt`; its lock `locked` can be released strictly after
@@ -143,10 +154,21 @@ interface IProcessRegistry is IAssignments {
 
     function setMinSchedulerStake(uint256 amount) external;
 
+    function setMaxStepLimit(uint64 limit) external;
+
     // ─── Views ─────────────────────────────────────────────────────────────────────────────────
     function stakeManager() external view returns (address);
 
     function minSchedulerStake() external view returns (uint256);
+
+    /// @notice The largest `stepLimit` {registerModule} accepts and {spawn} accepts of a module:
+    /// governance's, in `[1, stepLimitCeiling]`.
+    function maxStepLimit() external view returns (uint64);
+
+    /// @notice The largest `maxStepLimit` can ever be, fixed at construction: no process of this
+    /// registry has a larger step limit. A `DisputeGame` refuses to be deployed against the registry
+    /// unless it can re-execute this many steps in half of its `clockExtension`.
+    function stepLimitCeiling() external view returns (uint64);
 
     function computeModuleId(
         bytes32 moduleRoot,

@@ -17,8 +17,8 @@ import {AssignmentLib} from "../libraries/AssignmentLib.sol";
  * scheduler's equivocation, which slashes it and freezes the process.
  *
  * @dev Roles: `DEFAULT_ADMIN_ROLE` (governance, two-step transfer after {ADMIN_TRANSFER_DELAY}) sets
- * `minSchedulerStake`. The registry needs `SLASHER_ROLE` on the StakeManager for equivocation proofs
- * and `LOCKER_ROLE` for the scheduler locks.
+ * `minSchedulerStake` and `maxStepLimit`. The registry needs `SLASHER_ROLE` on the StakeManager for
+ * equivocation proofs and `LOCKER_ROLE` for the scheduler locks.
  *
  * Equivocation. Two valid signatures of a process's scheduler over different assignments for the same
  * slot slash *all* of the scheduler's slashable stake (`bonded + unbonding`), the reward share going to
@@ -39,6 +39,14 @@ import {AssignmentLib} from "../libraries/AssignmentLib.sol";
  * challengeWindow + maxGameDuration ≥ challengeWindow + DisputeGame.maxDuration()`), anyone may
  * release the lock ({releaseSchedulerLock}), and proofs of the scheduler's equivocations are refused:
  * nothing depends on its signatures any more, and a freeze could only block a late finalization.
+ *
+ * The step-limit cap (docs/registries.md, docs/threat-model.md row 29). Proving the end step of a
+ * message that ran out of steps needs its whole re-execution, which must fit in the game's clock
+ * extension. {registerModule} refuses a `stepLimit` above `maxStepLimit` and {spawn} refuses a module
+ * whose stored `stepLimit` is above it (registered under an earlier, higher cap). Governance may move
+ * `maxStepLimit` down and back up, but never above `stepLimitCeiling`, fixed at construction (its
+ * first value): every `DisputeGame` checks its clock against the ceiling, not the current cap, so a
+ * game deployed after the cap was lowered still covers the processes spawned before.
  *
  * Storage: a process is kept in five words, with the scheduler and the freeze in one of them, so the
  * ResultRegistry's checks on a post ({postStatus}: the process, its freeze and its scheduler's exit)
@@ -77,7 +85,13 @@ contract ProcessRegistry is
     IStakeManager private immutable _stakeManager;
 
     /// @inheritdoc IProcessRegistry
+    uint64 public immutable stepLimitCeiling;
+
+    /// @inheritdoc IProcessRegistry
     uint256 public minSchedulerStake;
+
+    /// @inheritdoc IProcessRegistry
+    uint64 public maxStepLimit;
 
     mapping(bytes32 moduleId => Module) private _modules;
     mapping(bytes32 process => StoredProcess) private _processes;
@@ -87,15 +101,24 @@ contract ProcessRegistry is
      * @param stakeManager_ the StakeManager holding the schedulers' stake (must be a contract).
      * @param admin the governance account (DEFAULT_ADMIN_ROLE).
      * @param minSchedulerStake_ the least bonded stake a scheduler needs to be named at spawn.
+     * @param maxStepLimit_ the first `maxStepLimit` and, for good, `stepLimitCeiling`: in
+     * `[1, MAX_STEP_LIMIT]` ({ProcessRegistryInvalidMaxStepLimit}).
      */
     constructor(
         address stakeManager_,
         address admin,
-        uint256 minSchedulerStake_
+        uint256 minSchedulerStake_,
+        uint64 maxStepLimit_
     ) AccessControlDefaultAdminRules(ADMIN_TRANSFER_DELAY, admin) EIP712("Holoproof", "1") {
         if (stakeManager_.code.length == 0) revert ProcessRegistryZeroAddress("stakeManager");
+        if (maxStepLimit_ == 0 || maxStepLimit_ > MAX_STEP_LIMIT) {
+            revert ProcessRegistryInvalidMaxStepLimit(maxStepLimit_, MAX_STEP_LIMIT);
+        }
         _stakeManager = IStakeManager(stakeManager_);
+        stepLimitCeiling = maxStepLimit_;
         _setMinSchedulerStake(minSchedulerStake_);
+        maxStepLimit = maxStepLimit_;
+        emit MaxStepLimitSet(maxStepLimit_);
     }
 
     // ─── Modules and processes ─────────────────────────────────────────────────────────────────
@@ -104,8 +127,8 @@ contract ProcessRegistry is
      * @notice Registers a module (anyone may) and returns its id. Idempotent: the same content returns
      * the same id, keeps the first registrant and emits nothing.
      * @dev Requirements: `moduleRoot`, `wasmHash`, `arweaveId` non-zero; `memoryPages` in
-     * `[1, MAX_MEMORY_PAGES]`, `stepLimit` in `[1, MAX_STEP_LIMIT]`, `maxMessageBytes` in
-     * `[1, MAX_MESSAGE_BYTES]`.
+     * `[1, MAX_MEMORY_PAGES]`, `stepLimit` in `[1, maxStepLimit]` (governance's cap, at most
+     * `MAX_STEP_LIMIT`), `maxMessageBytes` in `[1, MAX_MESSAGE_BYTES]`.
      */
     function registerModule(
         bytes32 moduleRoot,
@@ -119,7 +142,7 @@ contract ProcessRegistry is
         if (wasmHash == bytes32(0)) revert ProcessRegistryZeroHash("wasmHash");
         if (arweaveId == bytes32(0)) revert ProcessRegistryZeroHash("arweaveId");
         _checkLimit("memoryPages", memoryPages, MAX_MEMORY_PAGES);
-        _checkLimit("stepLimit", stepLimit, MAX_STEP_LIMIT);
+        _checkLimit("stepLimit", stepLimit, maxStepLimit);
         _checkLimit("maxMessageBytes", maxMessageBytes, MAX_MESSAGE_BYTES);
 
         id = computeModuleId(moduleRoot, wasmHash, arweaveId, memoryPages, stepLimit, maxMessageBytes);
@@ -150,8 +173,9 @@ contract ProcessRegistry is
      * @notice Spawns a process of module `moduleId_` scheduled by `scheduler`, owned by the caller. When
      * the registry holds less than `minSchedulerStake` of the scheduler's stake locked (its first
      * process), it locks the difference: one lock per scheduler, however many processes name it.
-     * @dev Requirements: the module exists; `scheduler` non-zero, not exited, with at least
-     * `minSchedulerStake` bonded and, when its lock must grow, the difference unlocked;
+     * @dev Requirements: the module exists and its `stepLimit` is at most `maxStepLimit` (a module
+     * registered under an earlier, higher cap cannot spawn); `scheduler` non-zero, not exited, with at
+     * least `minSchedulerStake` bonded and, when its lock must grow, the difference unlocked;
      * `initialStateHash` and `arweaveId` non-zero; the caller has not spawned the same process.
      */
     function spawn(
@@ -160,7 +184,9 @@ contract ProcessRegistry is
         bytes32 initialStateHash,
         bytes32 arweaveId
     ) external nonReentrant returns (bytes32 process) {
-        if (_modules[moduleId_].registeredAt == 0) revert ProcessRegistryUnknownModule(moduleId_);
+        Module storage m = _modules[moduleId_];
+        if (m.registeredAt == 0) revert ProcessRegistryUnknownModule(moduleId_);
+        _checkLimit("stepLimit", m.stepLimit, maxStepLimit);
         if (scheduler == address(0)) revert ProcessRegistryZeroAddress("scheduler");
         if (initialStateHash == bytes32(0)) revert ProcessRegistryZeroHash("initialStateHash");
         if (arweaveId == bytes32(0)) revert ProcessRegistryZeroHash("arweaveId");
@@ -293,6 +319,20 @@ contract ProcessRegistry is
      */
     function setMinSchedulerStake(uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setMinSchedulerStake(amount);
+    }
+
+    /**
+     * @notice Sets the largest step limit of a newly registered module and of a newly spawned process's
+     * module. Lowering it stops modules above it from spawning; processes already spawned keep their
+     * module's limit, and stay covered by every game because games check `stepLimitCeiling`.
+     * Requirements: the caller has DEFAULT_ADMIN_ROLE; `limit` in `[1, stepLimitCeiling]`
+     * ({ProcessRegistryInvalidMaxStepLimit}).
+     */
+    function setMaxStepLimit(uint64 limit) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        uint64 ceiling = stepLimitCeiling;
+        if (limit == 0 || limit > ceiling) revert ProcessRegistryInvalidMaxStepLimit(limit, ceiling);
+        maxStepLimit = limit;
+        emit MaxStepLimitSet(limit);
     }
 
     // ─── Views ─────────────────────────────────────────────────────────────────────────────────

@@ -95,6 +95,7 @@ export function buildCore(m: IgnitionModuleBuilder, stakeToken: AddressArgument)
     stakeManager,
     admin,
     m.getParameter<bigint>("minSchedulerStake"),
+    m.getParameter<bigint>("maxStepLimit"),
   ]);
 
   const resultRegistry = m.contract("ResultRegistry", [
@@ -168,7 +169,7 @@ export function buildCore(m: IgnitionModuleBuilder, stakeToken: AddressArgument)
  *
  * Parameters (section `Holoproof`): `stakeToken`, `admin` (default: the deploying account),
  * `challengeWindow`, `maxGameDuration`, `unbondingDelay`, `treasury` (default: zero, i.e. burn),
- * `slashRewardBps`, `minSchedulerStake`, `commitmentStake`, `gameDegree`, `gameClockTime`,
+ * `slashRewardBps`, `minSchedulerStake`, `maxStepLimit`, `commitmentStake`, `gameDegree`, `gameClockTime`,
  * `gameClockExtension`, `gameStartGrace`, `gameChallengeBond`.
  * Results: `stakeManager`, `processRegistry`, `resultRegistry`, `disputeGame`, `oneStepProofEntry`,
  * `oneStepProverControl`, `oneStepProverMemory`, `oneStepProverMath`, `oneStepProverHostIo`.

@@ -1,9 +1,11 @@
 /**
  * Threat-model row 29 (docs/threat-model.md, docs/dispute-game.md §9): a module registered with a step
  * limit of `2^32 − 1` makes the `OutOfSteps` end step of a message need about 2^32 steps of re-execution.
- * The ProcessRegistry caps `stepLimit` at `2^32 − 1` only (nothing ties it to `clockExtension`), so the bound
- * is enforced agent-side: the watcher refuses to follow a process whose step limit it cannot re-execute in
- * half of the game's `clockExtension` at its `reexecStepsPerSecond` (`StepLimitTooLarge`, at load). Below
+ * On chain, the ProcessRegistry refuses a module or a spawn above its `maxStepLimit` (at most its
+ * `stepLimitCeiling`), and a DisputeGame cannot be deployed with a `clockExtension` too short to re-execute
+ * the ceiling in half of it at `REEXEC_STEPS_PER_SECOND` (10^7). Agent-side, the watcher refuses to follow a
+ * process whose step limit it cannot re-execute in half of the game's `clockExtension` at its own
+ * `reexecStepsPerSecond` (`StepLimitTooLarge`, at load): a host slower than the chain's assumption. Below
  * that bound, a message that runs out of steps is proved on chain: the OutOfSteps transition itself and the
  * end step after it, the TypeScript trace and the Solidity prover agreeing on the post-state.
  */
@@ -16,10 +18,12 @@ import hre from "hardhat";
 
 import { loadConfig } from "../../agents/common/config";
 import {
+  DEFAULT_REEXEC_STEPS_PER_SECOND,
   loadRegisteredProcess,
   maxReexecutableStepLimit,
   StepLimitTooLargeError,
 } from "../../agents/common/process";
+import { ComputeSettings } from "../../agents/compute/config";
 import { ListLogSource } from "../../agents/compute/domain/log-source";
 import { WatcherSettings } from "../../agents/watcher/config";
 import { WatcherError } from "../../agents/watcher/domain/errors";
@@ -81,40 +85,137 @@ describe("adversarial: the step limit and the OutOfSteps end step (threat model 
     });
   }
 
-  it("test_stepLimit_fullLimitAboveTheClockBudget_watcherRefusesToFollow_StepLimitTooLarge", async function () {
-    // The registry accepts the full 2^32 − 1 (its only cap): the bound is the agent's.
-    const sys = await deployGameSystem("counter", { stepLimit: MAX_STEP_LIMIT });
+  describe("on chain: the registry's cap and the game's clock (row 29)", function () {
+    it("test_stepLimit_onChain_registryRefusesAModuleAboveWhatTheClockReexecutes_ProcessRegistryInvalidLimit", async function () {
+      // The game fixture: clockExtension 300 s, so the registry's ceiling is ⌊300 · 10^7 / 2⌋ = 1.5·10^9.
+      const sys = await deployGameSystem("counter");
+      const ceiling = maxReexecutableStepLimit(sys.P.clockExtension, DEFAULT_REEXEC_STEPS_PER_SECOND);
+      expect(ceiling).to.equal(1_500_000_000n);
+      expect(await sys.processes.stepLimitCeiling()).to.equal(ceiling);
+      expect(await sys.processes.maxStepLimit()).to.equal(ceiling);
+      const args = (stepLimit: bigint | number) =>
+        [sys.moduleRoot, hre.ethers.id("wasm"), hre.ethers.id("module"), 64, stepLimit, 65_536] as const;
+      // 2^32 − 1, which the registry took before the cap, and one step above the ceiling are refused.
+      for (const stepLimit of [BigInt(MAX_STEP_LIMIT), ceiling + 1n]) {
+        await expect(sys.processes.registerModule(...args(stepLimit)))
+          .to.be.revertedWithCustomError(sys.processes, "ProcessRegistryInvalidLimit")
+          .withArgs("stepLimit", stepLimit, ceiling);
+      }
+      // Exactly the ceiling: registered and spawned.
+      await sys.processes.registerModule(...args(ceiling));
+      const moduleId = await sys.processes.computeModuleId(...args(ceiling));
+      await expect(
+        sys.processes
+          .connect(sys.owner)
+          .spawn(moduleId, sys.scheduler.address, sys.initialStateHash, hre.ethers.id("at the ceiling")),
+      ).to.emit(sys.processes, "ProcessSpawned");
+    });
+
+    it("test_stepLimit_onChain_gameClockTooShortForTheCeiling_cannotBeDeployed_DisputeGameInvalidParameter", async function () {
+      const sys = await deployGameSystem("counter");
+      expect(await sys.game.REEXEC_STEPS_PER_SECOND()).to.equal(BigInt(DEFAULT_REEXEC_STEPS_PER_SECOND));
+      const factory = await hre.ethers.getContractFactory("DisputeGame");
+      const deploy = (clockExtension: bigint) =>
+        factory.deploy(
+          sys.stake.target as string,
+          sys.processes.target as string,
+          sys.results.target as string,
+          sys.provers.entry.target as string,
+          sys.P.degree,
+          sys.P.clockTime,
+          clockExtension,
+          sys.P.startGrace,
+          sys.P.challengeBond,
+        );
+      await expect(deploy(sys.P.clockExtension - 1n))
+        .to.be.revertedWithCustomError(factory, "DisputeGameInvalidParameter")
+        .withArgs("clockExtension", sys.P.clockExtension - 1n);
+      // Lowering the cap does not let a shorter clock in: processes spawned under the ceiling stay covered.
+      await sys.processes.connect(sys.admin).setMaxStepLimit(sys.P.stepLimit);
+      await expect(deploy(1n))
+        .to.be.revertedWithCustomError(factory, "DisputeGameInvalidParameter")
+        .withArgs("clockExtension", 1n);
+      expect(await (await deploy(sys.P.clockExtension)).clockExtension()).to.equal(sys.P.clockExtension);
+    });
+
+    it("test_stepLimit_onChain_capLoweredBelowASpawnedModule_spawnRefused_existingProcessStillPlayable", async function () {
+      const sys = await deployGameSystem("counter");
+      const lowered = BigInt(sys.P.stepLimit) - 1n;
+      await expect(sys.processes.connect(sys.admin).setMaxStepLimit(lowered))
+        .to.emit(sys.processes, "MaxStepLimitSet")
+        .withArgs(lowered);
+      await expect(
+        sys.processes
+          .connect(sys.owner)
+          .spawn(sys.moduleId, sys.scheduler.address, sys.initialStateHash, hre.ethers.id("another")),
+      )
+        .to.be.revertedWithCustomError(sys.processes, "ProcessRegistryInvalidLimit")
+        .withArgs("stepLimit", BigInt(sys.P.stepLimit), lowered);
+      // The process spawned before still has commitments posted and challenged: a game plays to the end.
+      const slots = await assignMessages(sys, 0n, [{}, { tags: { Action: "Increment", By: "2" } }]);
+      const honest = traceOf(sys, slots);
+      const liar = liarTrace(honest, { fromPosition: honest.length, salt: "after the cap was lowered" });
+      const { commitment } = await postClaim(sys, sys.cu, liar);
+      const g = await openGame(sys, commitment, sys.watcher);
+      const result = await playGame(
+        sys,
+        g,
+        { signer: sys.cu, trace: liar },
+        { signer: sys.watcher, trace: honest },
+      );
+      expect(result.status).to.equal(GameStatus.ChallengerWon);
+    });
+
+    it("test_stepLimit_reexecRate_contractConstant_equalsTheAgentsDefaults", async function () {
+      const sys = await deployGameSystem("counter");
+      expect(await sys.game.REEXEC_STEPS_PER_SECOND()).to.equal(BigInt(DEFAULT_REEXEC_STEPS_PER_SECOND));
+      expect(watcherConfig(sys, "w-rate").reexecStepsPerSecond).to.equal(DEFAULT_REEXEC_STEPS_PER_SECOND);
+      expect(ComputeSettings.shape.reexecStepsPerSecond.parse(undefined)).to.equal(
+        DEFAULT_REEXEC_STEPS_PER_SECOND,
+      );
+    });
+  });
+
+  it("test_stepLimit_hostSlowerThanTheChainsRate_watcherRefusesToFollow_StepLimitTooLarge", async function () {
+    // The chain allows 2^32 − 1 once the game's extension covers it at 10^7 steps/s (859 s; here 860 s,
+    // and a StakeManager whose maxGameDuration fits 2·3600 + 2·17·860 + 600 = 37,040 s).
+    const sys = await deployGameSystem("counter", {
+      stepLimit: MAX_STEP_LIMIT,
+      maxStepLimit: BigInt(MAX_STEP_LIMIT),
+      clockExtension: 860n,
+      maxGameDuration: 37_040n,
+      unbondingDelay: 40_640n,
+    });
     const module = await sys.processes.getModule(sys.moduleId);
     expect(module.stepLimit).to.equal(BigInt(MAX_STEP_LIMIT));
     expect(await sys.processes.MAX_STEP_LIMIT()).to.equal(BigInt(MAX_STEP_LIMIT));
 
-    // clockExtension 300 s at the default 10^7 steps/s: 1.5·10^9 steps fit in half of it; 2^32 − 1 do not.
-    const config = watcherConfig(sys, "w-steplimit-refused");
-    expect(config.reexecStepsPerSecond).to.equal(10_000_000);
-    const budget = maxReexecutableStepLimit(sys.P.clockExtension, config.reexecStepsPerSecond);
-    expect(budget).to.equal(1_500_000_000n);
+    // A watcher at the default 10^7 steps/s re-executes 4.3·10^9 ≥ 2^32 − 1 steps in 430 s: it follows.
     const { logger } = capturingLogger("watcher");
+    const config = watcherConfig(sys, "w-steplimit-default");
+    expect(config.reexecStepsPerSecond).to.equal(10_000_000);
+    const atDefault = await startWatcher(config, logger, { source: new ListLogSource(), loop: false });
+    try {
+      expect(atDefault.watcher.processes).to.deep.equal([sys.process.toLowerCase()]);
+    } finally {
+      await atDefault.stop();
+    }
+
+    // A host measured at 4·10^6 steps/s re-executes only 1.72·10^9 steps in 430 s: it refuses the process.
+    const slow = watcherConfig(sys, "w-steplimit-slow", 4_000_000);
+    expect(maxReexecutableStepLimit(sys.P.clockExtension, slow.reexecStepsPerSecond)).to.equal(
+      1_720_000_000n,
+    );
     let error: unknown;
     try {
-      const w = await startWatcher(config, logger, { source: new ListLogSource(), loop: false });
+      const w = await startWatcher(slow, logger, { source: new ListLogSource(), loop: false });
       await w.stop();
     } catch (e) {
       error = e;
     }
     expect(error, "the watcher started").to.be.instanceOf(WatcherError);
     expect((error as WatcherError).code).to.equal("StepLimitTooLarge");
-    expect(String(error)).to.match(/step limit 4294967295 is above 1500000000/);
-
-    // A host measured ten times faster re-executes 2^32 − 1 steps in 43 s < 150 s: it follows the process.
-    const fast = await startWatcher(watcherConfig(sys, "w-steplimit-fast", 100_000_000), logger, {
-      source: new ListLogSource(),
-      loop: false,
-    });
-    try {
-      expect(fast.watcher.processes).to.deep.equal([sys.process.toLowerCase()]);
-    } finally {
-      await fast.stop();
-    }
+    expect(String(error)).to.match(/step limit 4294967295 is above 1720000000/);
   });
 
   it("test_stepLimit_loadRegisteredProcess_refusesExactlyAboveTheBound_namedError", async function () {

@@ -30,6 +30,7 @@ const CORE_VALUES = {
   unbondingDelay: 660,
   slashRewardBps: 0,
   minSchedulerStake: 5n * ONE,
+  maxStepLimit: 25_000_000,
   commitmentStake: ONE,
   gameDegree: 16,
   gameClockTime: 120,

@@ -15,13 +15,17 @@ import {
   MAX_DISPUTE_TIME,
   MAX_UINT64,
   MAX_UINT96,
+  MAX_STEP_LIMIT,
   MAX_UNBONDING_DELAY,
   maxGameDurationOf,
+  maxStepLimitFor,
   parameterFileFor,
   readParameterFile,
+  REEXEC_STEPS_PER_SECOND,
   toIgnitionParameters,
   validateCoreParameters,
 } from "../../deploy/parameters";
+import { DEFAULT_REEXEC_STEPS_PER_SECOND, maxReexecutableStepLimit } from "../../agents/common/process";
 
 const ACCOUNT_0 = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 const ACCOUNT_1 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -34,6 +38,7 @@ const HOUR = 3_600n;
 /** The devnet's stakes and game (deploy/parameters/hardhat.json). */
 const DEVNET_GAME = {
   minSchedulerStake: 100n * ONE,
+  maxStepLimit: 25_000_000,
   commitmentStake: 10n * ONE,
   gameDegree: 16,
   gameClockTime: 120,
@@ -100,6 +105,7 @@ describe("deploy/parameters", function () {
           unbondingDelay: 900n,
           slashRewardBps: 5000,
           minSchedulerStake: 100n * ONE,
+          maxStepLimit: 25_000_000n,
           commitmentStake: 10n * ONE,
           gameDegree: 16,
           gameClockTime: 120n,
@@ -262,6 +268,7 @@ describe("deploy/parameters", function () {
         "slashRewardBps is missing (basis points)",
         "minSchedulerStake is missing (stake-token wei)",
         "commitmentStake is missing (stake-token wei)",
+        "maxStepLimit is missing (machine steps)",
         "gameDegree is missing (a power of two from 2 to 256)",
         "gameClockTime is missing (seconds)",
         "gameClockExtension is missing (seconds)",
@@ -289,7 +296,7 @@ describe("deploy/parameters", function () {
     it("refuses unknown parameters, and stakeToken in the Devnet section", function () {
       expect(problemsOf(() => validateDevnet({ ...DEVNET, challangeWindow: 300 }))).to.deep.equal([
         'unknown parameter "challangeWindow" for module Devnet (known: admin, treasury, challengeWindow, ' +
-          "maxGameDuration, unbondingDelay, slashRewardBps, minSchedulerStake, commitmentStake, gameDegree, " +
+          "maxGameDuration, unbondingDelay, slashRewardBps, minSchedulerStake, maxStepLimit, commitmentStake, gameDegree, " +
           "gameClockTime, gameClockExtension, gameStartGrace, gameChallengeBond)",
       ]);
       expect(CORE_PARAMETER_NAMES.Holoproof).to.deep.equal(["stakeToken", ...CORE_PARAMETER_NAMES.Devnet]);
@@ -395,8 +402,12 @@ describe("deploy/parameters", function () {
       expect(problemsOf(() => validateDevnet({ ...DEVNET, gameDegree: 2.5 }))).to.deep.equal([
         "gameDegree 2.5 is not a whole number",
       ]);
-      // Degree 2 makes 65 moves per side: short extensions keep the devnet game within 600 s.
-      expect(validateDevnet({ ...DEVNET, gameDegree: 2, gameClockExtension: 1 }).gameDegree).to.equal(2);
+      // Degree 2 makes 65 moves per side: short extensions keep the devnet game within 600 s (and a
+      // 1 s extension re-executes 5·10^6 steps).
+      expect(
+        validateDevnet({ ...DEVNET, gameDegree: 2, gameClockExtension: 1, maxStepLimit: 5_000_000 })
+          .gameDegree,
+      ).to.equal(2);
       expect(validateDevnet({ ...DEVNET, gameDegree: 256 }).gameDegree).to.equal(256);
     });
 
@@ -411,6 +422,43 @@ describe("deploy/parameters", function () {
           ]);
         }
       }
+    });
+
+    it("refuses a maxStepLimit of 0 or above 2^32 - 1", function () {
+      for (const value of [0, 2 ** 32]) {
+        expect(problemsOf(() => validateDevnet({ ...DEVNET, maxStepLimit: value }))).to.deep.equal([
+          `maxStepLimit ${value} is out of range: it must be 1 to 4294967295 steps (2^32 - 1)`,
+        ]);
+      }
+      expect(problemsOf(() => validateDevnet({ ...DEVNET, maxStepLimit: "many" }))).to.deep.equal([
+        'maxStepLimit "many" is not a whole number of machine steps',
+      ]);
+      expect(validateDevnet({ ...DEVNET, maxStepLimit: 1 }).maxStepLimit).to.equal(1n);
+    });
+
+    it("refuses a maxStepLimit the game cannot re-execute in half of gameClockExtension (row 29)", function () {
+      // The devnet's 5 s extension re-executes ⌊5 · 10^7 / 2⌋ = 2.5·10^7 steps: exactly its maxStepLimit.
+      expect(maxStepLimitFor(5)).to.equal(25_000_000n);
+      expect(validateDevnet(DEVNET).maxStepLimit).to.equal(maxStepLimitFor(DEVNET.gameClockExtension));
+      expect(problemsOf(() => validateDevnet({ ...DEVNET, maxStepLimit: 25_000_001 }))).to.deep.equal([
+        "maxStepLimit 25000001 is above what the game can re-execute in half of gameClockExtension 5 s at " +
+          "10000000 steps/s: at most 25000000 (or a gameClockExtension of at least 6 s)",
+      ]);
+      expect(problemsOf(() => validateDevnet({ ...DEVNET, gameClockExtension: 4 }))).to.deep.equal([
+        "maxStepLimit 25000000 is above what the game can re-execute in half of gameClockExtension 4 s at " +
+          "10000000 steps/s: at most 20000000 (or a gameClockExtension of at least 5 s)",
+      ]);
+      // 2^32 - 1 steps need 859 s.
+      const roomy = { ...DEVNET, gameClockTime: 1_000, maxGameDuration: 40_000, unbondingDelay: 40_300 };
+      const full = { ...roomy, maxStepLimit: Number(MAX_STEP_LIMIT) };
+      expect(validateDevnet({ ...full, gameClockExtension: 859 }).maxStepLimit).to.equal(MAX_STEP_LIMIT);
+      expect(problemsOf(() => validateDevnet({ ...full, gameClockExtension: 858 }))).to.have.lengthOf(1);
+    });
+
+    it("REEXEC_STEPS_PER_SECOND is the agents' DEFAULT_REEXEC_STEPS_PER_SECOND and the settings' default", function () {
+      expect(REEXEC_STEPS_PER_SECOND).to.equal(BigInt(DEFAULT_REEXEC_STEPS_PER_SECOND));
+      expect(REEXEC_STEPS_PER_SECOND).to.equal(10_000_000n);
+      expect(maxStepLimitFor(300)).to.equal(maxReexecutableStepLimit(300, DEFAULT_REEXEC_STEPS_PER_SECOND));
     });
 
     it("refuses a gameClockExtension of 0 or longer than gameClockTime", function () {
@@ -484,36 +532,52 @@ describe("deploy/parameters", function () {
       );
       const seconds = fc.oneof(fc.bigInt({ min: 0n, max: 5n }), fc.bigInt({ min: 0n, max: 700n }));
       const maxGame = fc.bigInt({ min: 1n, max: 2_000n });
+      // The step limit: tiny, near a small extension's bound (5·10^6 steps per second of extension), or anywhere.
+      const steps = fc.oneof(
+        fc.constant(1n),
+        fc.bigInt({ min: 1n, max: 5n }).map((s) => s * 5_000_000n),
+        fc.bigInt({ min: 1n, max: MAX_STEP_LIMIT }),
+      );
       fc.assert(
-        fc.property(degree, seconds, seconds, seconds, maxGame, (d, clock, extension, grace, game) => {
-          const log2 = Math.log2(d);
-          const powerOfTwo = Number.isInteger(log2) && d >= 2 && d <= 256;
-          const moves = powerOfTwo ? BigInt(Math.ceil(64 / log2) + 1) : 0n;
-          const valid =
-            powerOfTwo &&
-            clock >= 1n &&
-            extension >= 1n &&
-            extension <= clock &&
-            grace >= 1n &&
-            2n * clock + 2n * moves * extension + grace <= game;
-          const raw = {
-            ...DEVNET,
-            maxGameDuration: game,
-            unbondingDelay: 300n + game,
-            gameDegree: d,
-            gameClockTime: clock,
-            gameClockExtension: extension,
-            gameStartGrace: grace,
-          };
-          let accepted = true;
-          try {
-            validateDevnet(raw);
-          } catch (error) {
-            expect(error).to.be.instanceOf(DeployParameterError);
-            accepted = false;
-          }
-          expect(accepted, fileJson(raw)).to.equal(valid);
-        }),
+        fc.property(
+          degree,
+          seconds,
+          seconds,
+          seconds,
+          maxGame,
+          steps,
+          (d, clock, extension, grace, game, limit) => {
+            const log2 = Math.log2(d);
+            const powerOfTwo = Number.isInteger(log2) && d >= 2 && d <= 256;
+            const moves = powerOfTwo ? BigInt(Math.ceil(64 / log2) + 1) : 0n;
+            const valid =
+              powerOfTwo &&
+              clock >= 1n &&
+              extension >= 1n &&
+              extension <= clock &&
+              grace >= 1n &&
+              2n * clock + 2n * moves * extension + grace <= game &&
+              2n * limit <= extension * REEXEC_STEPS_PER_SECOND;
+            const raw = {
+              ...DEVNET,
+              maxStepLimit: limit,
+              maxGameDuration: game,
+              unbondingDelay: 300n + game,
+              gameDegree: d,
+              gameClockTime: clock,
+              gameClockExtension: extension,
+              gameStartGrace: grace,
+            };
+            let accepted = true;
+            try {
+              validateDevnet(raw);
+            } catch (error) {
+              expect(error).to.be.instanceOf(DeployParameterError);
+              accepted = false;
+            }
+            expect(accepted, fileJson(raw)).to.equal(valid);
+          },
+        ),
         { numRuns: 2_000 },
       );
     });
@@ -570,7 +634,7 @@ describe("deploy/parameters", function () {
       const amounts = writeFile(
         "amounts.json",
         '{"Devnet": {"challengeWindow": 300, "maxGameDuration": 600, "unbondingDelay": 900, "slashRewardBps": 1, ' +
-          '"minSchedulerStake": "123456789012345678901n", "commitmentStake": "10000000000000000000n", ' +
+          '"minSchedulerStake": "123456789012345678901n", "maxStepLimit": 25000000, "commitmentStake": "10000000000000000000n", ' +
           '"gameDegree": 16, "gameClockTime": 120, "gameClockExtension": 5, "gameStartGrace": 10, ' +
           '"gameChallengeBond": "79228162514264337593543950335n"}}',
       );

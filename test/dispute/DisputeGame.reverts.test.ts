@@ -10,6 +10,7 @@
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import fc from "fast-check";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { AbiCoder, concat, getBytes, hexlify, keccak256, ZeroAddress, ZeroHash } from "ethers";
@@ -451,6 +452,23 @@ async function stakeManagerWith(sys: GameSystem, maxGame: bigint): Promise<strin
   return sm.getAddress();
 }
 
+/**
+ * A ProcessRegistry on the fixture's StakeManager whose `stepLimitCeiling` (and first `maxStepLimit`) is
+ * `ceiling`: what a game's constructor checks its `clockExtension` against.
+ */
+async function registryWith(sys: GameSystem, ceiling: bigint): Promise<string> {
+  const registry = await ethers.deployContract("ProcessRegistry", [
+    await sys.stake.getAddress(),
+    sys.admin.address,
+    GAME_PARAMS.minSchedulerStake,
+    ceiling,
+  ]);
+  return registry.getAddress();
+}
+
+/** `DisputeGame.REEXEC_STEPS_PER_SECOND`: the re-execution speed a game's clock is sized for. */
+const REEXEC = 10_000_000n;
+
 /** `2·clock + 2·(⌈64 / log2 degree⌉ + 1)·ext + grace` (docs/dispute-game.md §4). */
 function expectedMaxDuration(degree: number, clock: bigint, ext: bigint, grace: bigint): bigint {
   const bits = Math.round(Math.log2(degree));
@@ -550,11 +568,14 @@ describe("DisputeGame: every revert path", function () {
         256: 9n,
       };
       for (const [clock, ext, grace] of params) {
+        // A registry whose step-limit ceiling this extension can re-execute (7 s: 3.5·10^7 steps).
+        const processes = await registryWith(sys, (ext * REEXEC) / 2n);
         for (const degree of [2, 4, 8, 16, 32, 64, 128, 256]) {
           const bound = expectedMaxDuration(degree, clock, ext, grace);
           expect(bound).to.equal(2n * clock + 2n * moves[degree] * ext + grace);
           const exact = await stakeManagerWith(sys, bound);
           const ok = await deployGame(sys, {
+            processes,
             stake: exact,
             degree,
             clockTime: clock,
@@ -565,6 +586,7 @@ describe("DisputeGame: every revert path", function () {
           expect(await game.maxDuration(), `degree ${degree}`).to.equal(bound);
           const below = await stakeManagerWith(sys, bound - 1n);
           const bad = await deployGame(sys, {
+            processes,
             stake: below,
             degree,
             clockTime: clock,
@@ -576,6 +598,112 @@ describe("DisputeGame: every revert path", function () {
             .withArgs(bound, bound - 1n);
         }
       }
+    });
+  });
+
+  describe("constructor: the step-limit ceiling (threat model row 29)", () => {
+    it("REEXEC_STEPS_PER_SECOND is 10^7, the agents' default reexecStepsPerSecond", async () => {
+      const { sys } = await loadFixture(base);
+      expect(await sys.game.REEXEC_STEPS_PER_SECOND()).to.equal(REEXEC);
+      expect(await sys.processes.stepLimitCeiling()).to.equal((GAME_PARAMS.clockExtension * REEXEC) / 2n);
+    });
+
+    it("test_constructor_clockExtensionExactlyAtTheCeiling_succeeds_oneSecondLess_reverts_DisputeGameInvalidParameter", async () => {
+      const { sys } = await loadFixture(base);
+      // The fixture's registry: ceiling 1.5·10^9 = 300 s · 10^7 / 2.
+      const atBound = await deployGame(sys, { clockExtension: EXT });
+      expect(await (await atBound.deploy()).clockExtension()).to.equal(EXT);
+      const short = await deployGame(sys, { clockExtension: EXT - 1n });
+      await expect(short.deploy())
+        .to.be.revertedWithCustomError(short.factory, "DisputeGameInvalidParameter")
+        .withArgs("clockExtension", EXT - 1n);
+      // One step above what 300 s re-executes in 150 s: refused; exactly that many: accepted.
+      const roomy = await stakeManagerWith(sys, 90n * 86_400n);
+      for (const [ceiling, accepted] of [
+        [(EXT * REEXEC) / 2n + 1n, false],
+        [(EXT * REEXEC) / 2n, true],
+        [2n ** 32n - 1n, false],
+      ] as const) {
+        const g = await deployGame(sys, { stake: roomy, processes: await registryWith(sys, ceiling) });
+        if (accepted) await g.deploy();
+        else {
+          await expect(g.deploy(), `ceiling ${ceiling}`)
+            .to.be.revertedWithCustomError(g.factory, "DisputeGameInvalidParameter")
+            .withArgs("clockExtension", EXT);
+        }
+      }
+      // 2^32 − 1 steps need an extension of 859 s (⌈2·(2^32 − 1) / 10^7⌉).
+      const full = await registryWith(sys, 2n ** 32n - 1n);
+      const g859 = await deployGame(sys, { stake: roomy, processes: full, clockExtension: 859n });
+      expect(await (await g859.deploy()).clockExtension()).to.equal(859n);
+      const g858 = await deployGame(sys, { stake: roomy, processes: full, clockExtension: 858n });
+      await expect(g858.deploy())
+        .to.be.revertedWithCustomError(g858.factory, "DisputeGameInvalidParameter")
+        .withArgs("clockExtension", 858n);
+    });
+
+    it("the game checks the registry's ceiling, not its current cap: lowering maxStepLimit admits no shorter clock", async () => {
+      const { sys } = await loadFixture(base);
+      await sys.processes.connect(sys.admin).setMaxStepLimit(1n);
+      expect(await sys.processes.maxStepLimit()).to.equal(1n);
+      const g = await deployGame(sys, { clockExtension: 1n });
+      await expect(g.deploy())
+        .to.be.revertedWithCustomError(g.factory, "DisputeGameInvalidParameter")
+        .withArgs("clockExtension", 1n);
+    });
+
+    it("property: a game deploys exactly when 2·stepLimitCeiling ≤ clockExtension·10^7", async () => {
+      const { sys } = await loadFixture(base);
+      const roomy = await stakeManagerWith(sys, 90n * 86_400n);
+      const registries = new Map<bigint, string>();
+      const registryFor = async (ceiling: bigint) => {
+        if (!registries.has(ceiling)) registries.set(ceiling, await registryWith(sys, ceiling));
+        return registries.get(ceiling)!;
+      };
+      // Pairs near the boundary (ceiling = ⌊ext·10^7/2⌋ + δ) and anywhere in the ranges.
+      const nearBoundary = fc
+        .tuple(fc.bigInt({ min: 1n, max: 858n }), fc.bigInt({ min: -2n, max: 2n }))
+        .map(([ext, delta]) => [ext, (ext * REEXEC) / 2n + delta] as const)
+        .filter(([, ceiling]) => ceiling >= 1n && ceiling <= 2n ** 32n - 1n);
+      const anywhere = fc.tuple(
+        fc.bigInt({ min: 1n, max: 3_600n }),
+        fc.bigInt({ min: 1n, max: 2n ** 32n - 1n }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(nearBoundary, anywhere), async ([ext, ceiling]) => {
+          const g = await deployGame(sys, {
+            stake: roomy,
+            processes: await registryFor(ceiling),
+            clockTime: 3_600n,
+            clockExtension: ext,
+          });
+          const expected = 2n * ceiling <= ext * REEXEC;
+          const tx = await g.factory.getDeployTransaction(
+            roomy,
+            await registryFor(ceiling),
+            await sys.results.getAddress(),
+            await sys.provers.entry.getAddress(),
+            DEGREE,
+            3_600n,
+            ext,
+            GRACE,
+            BOND,
+          );
+          let deployed: boolean;
+          try {
+            await ethers.provider.call(tx);
+            deployed = true;
+          } catch (e) {
+            expect(g.factory.interface.parseError((e as { data: string }).data)?.args).to.deep.equal([
+              "clockExtension",
+              ext,
+            ]);
+            deployed = false;
+          }
+          expect(deployed, `clockExtension ${ext}, ceiling ${ceiling}`).to.equal(expected);
+        }),
+        { numRuns: 60 },
+      );
     });
   });
 

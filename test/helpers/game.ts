@@ -48,6 +48,9 @@ export const GAME_PARAMS = {
   minSchedulerStake: 100n * ONE,
   commitmentStake: 10n * ONE,
   stepLimit: 10_000_000,
+  // The registry's step-limit cap and ceiling: ⌊300 s · 10^7 steps/s / 2⌋, the most the game's
+  // clockExtension can defend (DisputeGame.REEXEC_STEPS_PER_SECOND, docs/threat-model.md row 29).
+  maxStepLimit: 1_500_000_000n,
   memoryPages: 64,
 } as const;
 
@@ -92,6 +95,7 @@ export async function deployGameSystem(
     await stake.getAddress(),
     admin.address,
     P.minSchedulerStake,
+    P.maxStepLimit,
   ])) as unknown as ProcessRegistry;
   const results = (await ethers.deployContract("ResultRegistry", [
     await stake.getAddress(),

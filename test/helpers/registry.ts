@@ -13,6 +13,8 @@ import { ONE, STAKE_PARAMS } from "./stake";
 export const REGISTRY_PARAMS = {
   minSchedulerStake: 100n * ONE,
   commitmentStake: 10n * ONE,
+  // The registry's step-limit cap and ceiling: no game is deployed here, so the machine's ceiling.
+  maxStepLimit: 2n ** 32n - 1n,
 } as const;
 
 /** A module's content as registered by {deployRegistries}. */
@@ -66,6 +68,7 @@ export async function deployRegistries() {
     await stake.getAddress(),
     admin.address,
     REGISTRY_PARAMS.minSchedulerStake,
+    REGISTRY_PARAMS.maxStepLimit,
   ])) as unknown as ProcessRegistry;
   const results = (await ethers.deployContract("ResultRegistry", [
     await stake.getAddress(),

@@ -234,6 +234,7 @@ describe("ProcessRegistry: equivocation", function () {
       await stake.getAddress(),
       admin.address,
       0n,
+      2n ** 32n - 1n,
     ]);
     const { chainId } = await ethers.provider.getNetwork();
     const sigB = await signAssignment(scheduler, assignmentDomain(chainId, await other.getAddress()), b);

@@ -29,7 +29,7 @@ describe("ProcessRegistry", function () {
     it("test_constructor_stakeManagerWithoutCode_reverts", async function () {
       const { processes, admin } = await loadFixture(deployRegistries);
       const factory = await ethers.getContractFactory("ProcessRegistry");
-      await expect(factory.deploy(admin.address, admin.address, 0n))
+      await expect(factory.deploy(admin.address, admin.address, 0n, 1n))
         .to.be.revertedWithCustomError(processes, "ProcessRegistryZeroAddress")
         .withArgs("stakeManager");
     });

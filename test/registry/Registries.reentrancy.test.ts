@@ -23,6 +23,7 @@ async function deployOverReentrantStake() {
     await stake.getAddress(),
     admin.address,
     1n,
+    2n ** 32n - 1n,
   ])) as unknown as ProcessRegistry;
   const results = (await ethers.deployContract("ResultRegistry", [
     await stake.getAddress(),

@@ -188,6 +188,33 @@ describe("cli/commands/module (holo module)", function () {
       }
     });
 
+    it("refuses a step limit above the ProcessRegistry's maxStepLimit before sending (exit 1, E_STATE)", async function () {
+      const registry = devnet.contracts.processRegistry;
+      expect(await registry.maxStepLimit()).to.equal(25_000_000n); // the devnet's 5 s clock extension
+      const args = [
+        "module",
+        "register",
+        "--wasm",
+        counterFile,
+        ...connection,
+        "--key",
+        accounts[1].privateKey,
+      ];
+      const nonce = await hre.ethers.provider.getTransactionCount(accounts[1].address);
+      const above = await holo(...args, "--step-limit", "25000001", "--json");
+      expect(above.code, above.stderr).to.equal(1);
+      expect(above.json().error).to.deep.equal({
+        code: "E_STATE",
+        message:
+          "the step limit 25000001 is above the ProcessRegistry's maxStepLimit 25000000 (the most its dispute " +
+          "games can re-execute in time); register with --step-limit 25000000 or less",
+      });
+      expect(await hre.ethers.provider.getTransactionCount(accounts[1].address)).to.equal(nonce);
+      const at = await holo(...args, "--step-limit", "25000000", "--json");
+      expect(at.code, at.stderr).to.equal(0);
+      expect(at.json()).to.deep.include({ registered: true, stepLimit: 25_000_000 });
+    });
+
     it("names a --wasm file that is missing or not a process module (exit 2, E_INPUT)", async function () {
       const key = ["--key", accounts[1].privateKey];
       const missingFile = path.join(tmp, "missing.wasm");

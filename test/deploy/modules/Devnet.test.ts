@@ -70,6 +70,8 @@ describe("deploy/modules/Devnet", function () {
     expect(await stakeManager.slashRewardBps()).to.equal(5_000n);
     expect(await stakeManager.treasury()).to.equal(treasury.address);
     expect(await processRegistry.minSchedulerStake()).to.equal(100n * ONE);
+    expect(await processRegistry.maxStepLimit()).to.equal(25_000_000n);
+    expect(await processRegistry.stepLimitCeiling()).to.equal(25_000_000n);
     expect(await resultRegistry.commitmentStake()).to.equal(10n * ONE);
     expect(await disputeGame.degree()).to.equal(16n);
     expect(await disputeGame.clockTime()).to.equal(120n);

@@ -15,6 +15,8 @@ import {
   DeployParameterError,
   MAX_DISPUTE_TIME,
   MAX_GAME_DEGREE,
+  MAX_STEP_LIMIT,
+  REEXEC_STEPS_PER_SECOND,
   MAX_UINT96,
   MAX_UNBONDING_DELAY,
   maxGameDurationOf,
@@ -40,6 +42,7 @@ const VALUES = {
   unbondingDelay: 14_400,
   slashRewardBps: 2_500,
   minSchedulerStake: 100n * ONE,
+  maxStepLimit: 300_000_000, // exactly what gameClockExtension 60 s re-executes in 30 s at 10^7 steps/s
   commitmentStake: 10n * ONE,
   gameDegree: 16,
   gameClockTime: 1_800,
@@ -139,12 +142,14 @@ describe("deploy/modules/Holoproof (core)", function () {
       expect(await stakeManager.slashRewardBps()).to.equal(2_500n);
     });
 
-    it("deploys the ProcessRegistry on the StakeManager, with minSchedulerStake", async function () {
+    it("deploys the ProcessRegistry on the StakeManager, with minSchedulerStake and maxStepLimit", async function () {
       const { core } = await loadFixture(deployCoreWithGovernance);
       const { processRegistry } = core.contracts;
       expect(await processRegistry.getAddress()).to.equal(core.addresses.processRegistry);
       expect(await processRegistry.stakeManager()).to.equal(core.addresses.stakeManager);
       expect(await processRegistry.minSchedulerStake()).to.equal(100n * ONE);
+      expect(await processRegistry.maxStepLimit()).to.equal(300_000_000n);
+      expect(await processRegistry.stepLimitCeiling()).to.equal(300_000_000n);
     });
 
     it("deploys the ResultRegistry on the StakeManager and the ProcessRegistry, with commitmentStake", async function () {
@@ -204,6 +209,7 @@ describe("deploy/modules/Holoproof (core)", function () {
         unbondingDelay: 14_400n,
         slashRewardBps: 2_500,
         minSchedulerStake: 100n * ONE,
+        maxStepLimit: 300_000_000n,
         commitmentStake: 10n * ONE,
         gameDegree: 16,
         gameClockTime: 1_800n,
@@ -218,8 +224,10 @@ describe("deploy/modules/Holoproof (core)", function () {
 
     it("checks parameters against the contracts' own ceilings and role names", async function () {
       const { core } = await loadFixture(deployCoreWithDefaults);
-      const { stakeManager, resultRegistry, disputeGame } = core.contracts;
+      const { stakeManager, processRegistry, resultRegistry, disputeGame } = core.contracts;
       expect(await stakeManager.MAX_DISPUTE_TIME()).to.equal(MAX_DISPUTE_TIME);
+      expect(await processRegistry.MAX_STEP_LIMIT()).to.equal(MAX_STEP_LIMIT);
+      expect(await disputeGame.REEXEC_STEPS_PER_SECOND()).to.equal(REEXEC_STEPS_PER_SECOND);
       expect(await stakeManager.MAX_UNBONDING_DELAY()).to.equal(MAX_UNBONDING_DELAY);
       expect(await stakeManager.BPS()).to.equal(BPS);
       expect(await disputeGame.MAX_DEGREE()).to.equal(MAX_GAME_DEGREE);
@@ -452,8 +460,39 @@ describe("deploy/modules/Holoproof (core)", function () {
           minSchedulerStake: amount,
         };
         expect(problemsOf(raw).length === 0, `minSchedulerStake ${amount}`).to.equal(validatorAccepts);
-        const tx = await factory.getDeployTransaction(core.addresses.stakeManager, deployer.address, amount);
+        const tx = await factory.getDeployTransaction(
+          core.addresses.stakeManager,
+          deployer.address,
+          amount,
+          VALUES.maxStepLimit,
+        );
         expect(await accepts({ ...tx, from: deployer.address })).to.equal(contractAccepts);
+      }
+    });
+
+    it("accepts maxStepLimit exactly when the ProcessRegistry constructor does, with a clock long enough for it", async function () {
+      const { core, deployer } = await loadFixture(deployCoreWithDefaults);
+      const factory = await hre.ethers.getContractFactory("ProcessRegistry");
+      // A clock extension long enough for 2^32 - 1 steps (859 s), so that only the range decides.
+      const roomy = { gameClockTime: 1_000, gameClockExtension: 860, maxGameDuration: 90 * 86_400 };
+      for (const limit of [0n, 1n, 300_000_000n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 64n - 1n]) {
+        const raw = {
+          ...VALUES,
+          ...roomy,
+          unbondingDelay: 100 * 86_400,
+          stakeToken: core.parameters.stakeToken,
+          admin: deployer.address,
+          maxStepLimit: limit,
+        };
+        const tx = await factory.getDeployTransaction(
+          core.addresses.stakeManager,
+          deployer.address,
+          1n,
+          limit,
+        );
+        expect(problemsOf(raw).length === 0, `maxStepLimit ${limit}`).to.equal(
+          await accepts({ ...tx, from: deployer.address }),
+        );
       }
     });
   });
@@ -525,6 +564,7 @@ describe("deploy/modules/Holoproof (core)", function () {
             unbondingDelay: 1_000,
             slashRewardBps: 4_000,
             minSchedulerStake: "100000000000000000000n",
+            maxStepLimit: 25_000_000,
             commitmentStake: "10000000000000000000n",
             gameDegree: 16,
             gameClockTime: 120,

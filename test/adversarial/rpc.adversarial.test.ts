@@ -4,7 +4,8 @@
  * block's number, a game's state) while staying a perfectly valid JSON-RPC server. The watcher uses the
  * proxy as its RPC and the honest node as its cross-check RPC (`crossCheckRpcUrls`): it does not act on the
  * lie, pages `rpcDisagreement` and counts `holo_chain_rpc_disagreements_total`; once the lie stops it acts.
- * With the lying RPC alone (no cross-check) the documented limit is shown: the watcher believes the lie.
+ * With the lying RPC alone (no cross-check) the documented limit is shown: the watcher believes the lie. The
+ * compute unit gets the same defence (its prune/rebase reads of the finalized tip).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -14,7 +15,9 @@ import { expect } from "chai";
 import type { Result } from "ethers";
 import hre, { ethers } from "hardhat";
 
+import { RpcDisagreementError } from "../../agents/common/chain";
 import { loadConfig } from "../../agents/common/config";
+import { createMetrics } from "../../agents/common/metrics";
 import { GAME_STATUS } from "../../agents/common/games";
 import { ListLogSource } from "../../agents/compute/domain/log-source";
 import { WatcherSettings } from "../../agents/watcher/config";
@@ -22,7 +25,15 @@ import { startWatcher, type RunningWatcher } from "../../agents/watcher/main";
 import { startJsonRpcServer, type RunningJsonRpcServer } from "../../cli/lib/jsonrpc";
 import { liarTrace } from "../../sdk/ts/dispute";
 import { commitmentId, type Commitment } from "../../sdk/ts/results";
-import { assignMessages, deployGameSystem, postClaim, traceOf, type GameSystem } from "../helpers/game";
+import {
+  assignMessages,
+  deployGameSystem,
+  increaseTime,
+  postClaim,
+  traceOf,
+  type GameSystem,
+} from "../helpers/game";
+import { CuFixture } from "../agents/compute/helpers";
 import { accountKey } from "../agents/scheduler/helpers";
 import {
   capturingLogger,
@@ -249,6 +260,67 @@ describe("adversarial: an RPC returning well-formed false values (threat model r
       expect(w.player.gameRecord(gameId)!.moves).to.equal(1);
     } finally {
       await w.stop();
+    }
+  });
+
+  it("test_rpcLie_latestFinalizedFakeTip_crossChecked_cuNeitherPrunesNorFinalizes_thenFinalizes_succeeds", async function () {
+    // The CU's prune and rebase act on `latestFinalized` (a sibling's finalized tip supersedes its chain). A
+    // primary RPC inventing a tip over the CU's slots would make it prune its own good commitment.
+    const sys = await deployGameSystem("counter");
+    const log = await assignMessages(sys, 0n, SPECS);
+    const source = new ListLogSource();
+    source.append(sys.process, log);
+    const metrics = createMetrics({ agent: "cu", defaultMetrics: false });
+    const { logger, lines } = capturingLogger("cu");
+    const fx = new CuFixture();
+    fx.rpcUrl = rpcUrl;
+    fx.tmp = tmp;
+    const { cu, store } = await fx.makeCu(sys, path.join(tmp, "cu-tip.sqlite"), source, {
+      commitEverySlots: SPECS.length,
+      metrics,
+      via: { rpcUrl: proxy.url, crossCheckRpcUrls: [rpcUrl], logger },
+    });
+    try {
+      expect(await cu.evaluate(sys.process)).to.equal(SPECS.length);
+      const [id] = await cu.commit(sys.process);
+      expect(id).to.match(/^0x[0-9a-f]{64}$/);
+      await increaseTime(sys.P.challengeWindow + 1n);
+
+      const selector = sys.results.interface.getFunction("latestFinalized")!.selector;
+      const fakeTip = ethers.id("a tip that was never posted");
+      proxy.tamper = lieAboutCall(selector, () =>
+        ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "uint64"], [fakeTip, SPECS.length]),
+      );
+      const refused = async (step: Promise<unknown>) => {
+        const error = await step.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error, "acted on the lie").to.be.instanceOf(RpcDisagreementError);
+      };
+      for (let round = 0; round < 3; round++) {
+        await refused(cu.prune(sys.process));
+        await refused(cu.finalize(sys.process));
+      }
+      expect(proxy.tampered).to.be.greaterThan(0);
+      const ops = store.db.prepare("SELECT opId FROM chain_ops").all() as { opId: string }[];
+      expect(ops.filter((o) => !o.opId.startsWith("post:")).map((o) => o.opId)).to.deep.equal([]);
+      expect(cu.commitments(sys.process).map((r) => r.status)).to.deep.equal(["posted"]);
+      expect(Number(await sys.results.statusOf(cu.commitments(sys.process)[0].commitment))).to.equal(1);
+      const paged = pages(lines);
+      expect(paged).to.have.length(1);
+      expect(paged[0].method).to.equal("eth_call");
+      const counted = (await metrics.registry.getSingleMetric("holo_chain_rpc_disagreements_total")!.get())
+        .values;
+      expect(counted.find((v) => v.labels.method === "eth_call")?.value ?? 0).to.be.greaterThanOrEqual(3);
+
+      // The lie stops: nothing to prune, and the commitment finalizes.
+      proxy.tamper = undefined;
+      expect(await cu.prune(sys.process)).to.deep.equal([]);
+      expect(await cu.finalize(sys.process)).to.deep.equal([id]);
+      expect(cu.commitments(sys.process).map((r) => r.status)).to.deep.equal(["finalized"]);
+    } finally {
+      fx.closeAll();
     }
   });
 

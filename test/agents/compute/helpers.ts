@@ -75,24 +75,35 @@ export class CuFixture {
 
   /**
    * Opens a CU over `file`: account 3 (deployGameSystem's `cu`) unless `account` names another Hardhat
-   * account (deployGameSystem bonds every account from 2 on).
+   * account (deployGameSystem bonds every account from 2 on). `via` overrides the chain client's RPC (e.g. a
+   * tampering proxy), cross-check RPCs and logger; `metrics` goes to the CU and its chain client.
    */
   async makeCu(
     sys: GameSystem,
     file: string,
     source: ListLogSource,
-    { account = 3, ...options }: Partial<ComputeOptions> & { metrics?: AgentMetrics; account?: number } = {},
+    {
+      account = 3,
+      via = {},
+      ...options
+    }: Partial<ComputeOptions> & {
+      metrics?: AgentMetrics;
+      account?: number;
+      via?: { rpcUrl?: string; crossCheckRpcUrls?: string[]; logger?: Logger };
+    } = {},
   ): Promise<{ cu: ComputeUnit; store: Store; chain: ChainClient }> {
     const store = openComputeStore(file);
     const chain = await ChainClient.connect({
-      rpcUrl: this.rpcUrl,
+      rpcUrl: via.rpcUrl ?? this.rpcUrl,
+      crossCheckRpcUrls: via.crossCheckRpcUrls,
       wallet: accountKey(account),
       db: store.db,
       chainId: 31337,
       confirmations: 0,
       pollMs: 25,
       retry: { windowMs: 5_000, baseMs: 50, maxMs: 400 },
-      logger: silent,
+      logger: via.logger ?? silent,
+      metrics: options.metrics,
     });
     this.open.push({ store, chain });
     try {

@@ -60,6 +60,11 @@ export const METRIC_SPECS = {
     help: "Slots assigned but not yet published to Arweave",
     labelNames: [],
   },
+  holo_su_backpressure_refusals_total: {
+    type: "counter",
+    help: "Data items refused with 503 PublishBacklogFull because maxPublishBacklog slots were not yet published",
+    labelNames: [],
+  },
   // compute unit
   holo_cu_slots_evaluated_total: {
     type: "counter",

@@ -76,6 +76,11 @@ export const SchedulerSettings = z.object({
       "How long a Process item is held pending before it is dropped if its process is still not spawned on chain (the item can be posted again)",
     ),
   publishBatch: positiveInt().prefault(100).describe("The most slots put in one bundle"),
+  maxPublishBacklog: positiveInt()
+    .prefault(10_000)
+    .describe(
+      "The most slots accepted and not yet published to Arweave: above it POST / answers 503 PublishBacklogFull with Retry-After (nothing is assigned) until publishing catches up",
+    ),
   logLevel: logLevel().prefault("info").describe("The lowest log level written"),
 });
 

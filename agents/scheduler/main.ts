@@ -11,7 +11,7 @@ import { JsonRpcProvider, type Provider } from "ethers";
 
 import { ArweaveClient, EthereumItemSigner, WalletFunding } from "../common/arweave";
 import { ConfigError, redactConfig } from "../common/config";
-import { runAgent, runIfMain } from "../common/main";
+import { needs, runAgent, runIfMain } from "../common/main";
 import type { Logger } from "../common/log";
 import { createMetrics } from "../common/metrics";
 import type { HttpServer } from "../common/http";
@@ -66,7 +66,8 @@ export async function startScheduler(
   let pendingTimer: NodeJS.Timeout | undefined;
   let app: HttpServer | undefined;
   try {
-    const network = await provider.getNetwork();
+    // unreachable dependencies are waited for by runAgent (needs: a DependencyUnavailableError naming them)
+    const network = await needs("chain", () => provider.getNetwork());
     if (network.chainId !== BigInt(config.chainId)) {
       throw new ConfigError([
         {
@@ -89,7 +90,7 @@ export async function startScheduler(
       freezeCheckMs: config.freezeCheckEvery,
       pendingTtlMs: config.pendingTtl,
     });
-    for (const p of config.processes) await scheduler.registerProcess(p);
+    for (const p of config.processes) await needs("chain", () => scheduler.registerProcess(p));
     const local =
       config.local === "true" ||
       (config.local === "auto" && /^(localhost|127\.0\.0\.1)$/.test(new URL(config.arweaveUrl).hostname));
@@ -125,7 +126,7 @@ export async function startScheduler(
     if (local) {
       // ArLocal indexes a bundled item only if it holds a wallet for the item's owner (else its inner post
       // answers 410 and the item is silently left out): give the type-3 owner of the Assignment items one.
-      await new WalletFunding(arweave).mint(itemSigner.ownerAddress, 10n ** 12n);
+      await needs("gateway", () => new WalletFunding(arweave).mint(itemSigner.ownerAddress, 10n ** 12n));
     }
     const publisher = new Publisher({
       store,
@@ -143,6 +144,12 @@ export async function startScheduler(
       metrics,
       bodyLimit: config.bodyLimit,
       arweaveAddress: await arweave.address(),
+      // back-pressure: at most maxPublishBacklog slots accepted and not yet published (finding 1)
+      backlog: {
+        count: () => publisher.backlog(),
+        limit: config.maxPublishBacklog,
+        retryAfterSec: Math.max(1, Math.ceil(config.publishEvery / 1000)),
+      },
     });
     const url = await app.listen({ host: config.host, port: config.port });
     // The Scheduler-Location item expires after its TTL: it is published at start and again every half TTL.

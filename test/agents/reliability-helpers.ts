@@ -328,6 +328,12 @@ export interface AgentOptions {
   commitEverySlots?: number;
   commitEveryMs?: string;
   pollMs?: string;
+  /** Where the agents reach the chain and the gateway (default `d.rpcUrl`, `d.gateway`; e.g. an OutageProxy). */
+  rpcUrl?: string;
+  gateway?: string;
+  /** More flags for each agent (e.g. `--start-retry-max 1s`). */
+  suArgs?: string[];
+  cuArgs?: string[];
 }
 
 /** The SU and CU of `d` as child processes on fixed ports (so a restart keeps its URL). */
@@ -336,13 +342,13 @@ export function makeAgents(d: Devnet, o: AgentOptions): { su: AgentProcess; cu: 
     "su",
     [
       "--rpc-url",
-      d.rpcUrl,
+      o.rpcUrl ?? d.rpcUrl,
       "--chain-id",
       "31337",
       "--process-registry",
       d.sys.domain.verifyingContract as string,
       "--arweave-url",
-      d.gateway,
+      o.gateway ?? d.gateway,
       "--arweave-wallet",
       d.walletFile,
       "--store-path",
@@ -353,6 +359,7 @@ export function makeAgents(d: Devnet, o: AgentOptions): { su: AgentProcess; cu: 
       String(o.suPort),
       "--publish-every",
       o.publishEvery ?? "200ms",
+      ...(o.suArgs ?? []),
     ],
     { HOLO_PRIVATE_KEY: d.suKey },
   );
@@ -360,7 +367,7 @@ export function makeAgents(d: Devnet, o: AgentOptions): { su: AgentProcess; cu: 
     "cu",
     [
       "--rpc-url",
-      d.rpcUrl,
+      o.rpcUrl ?? d.rpcUrl,
       "--result-registry",
       d.sys.results.target as string,
       "--process-registry",
@@ -379,6 +386,7 @@ export function makeAgents(d: Devnet, o: AgentOptions): { su: AgentProcess; cu: 
       o.commitEveryMs ?? "1s",
       "--poll-ms",
       o.pollMs ?? "100ms",
+      ...(o.cuArgs ?? []),
     ],
     { HOLO_PRIVATE_KEY: d.cuKey },
   );
@@ -410,6 +418,8 @@ export async function signMessages(d: Devnet, count: number, label = "m"): Promi
 export interface PostAnswer {
   status: number;
   body: Record<string, unknown>;
+  /** The `Retry-After` header in seconds, when the answer has one (the SU's 503 PublishBacklogFull). */
+  retryAfterSec?: number;
 }
 
 /** POST a data item to the SU; throws on a network error (the SU is down). */
@@ -420,7 +430,12 @@ export async function postItem(url: string, bytes: Uint8Array, timeoutMs = 10_00
     body: bytes,
     signal: AbortSignal.timeout(timeoutMs),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  const retryAfter = Number(res.headers.get("retry-after") ?? NaN);
+  return {
+    status: res.status,
+    body: (await res.json()) as Record<string, unknown>,
+    ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterSec: retryAfter } : {}),
+  };
 }
 
 export async function getJson(url: string, timeoutMs = 10_000): Promise<PostAnswer> {
@@ -430,8 +445,9 @@ export async function getJson(url: string, timeoutMs = 10_000): Promise<PostAnsw
 
 /**
  * Sends `msgs` with `concurrency` senders; each message is re-sent until the SU answers 200 (a refused
- * connection or a reset while the SU is down is retried). Records every slot answered per message id: a
- * message answered twice (a re-send after a kill) must get the same slot back.
+ * connection or a reset while the SU is down is retried; a 503 with `Retry-After` — the SU's back-pressure,
+ * `PublishBacklogFull` — is re-sent after that many seconds, counted in `backpressureWaits`). Records every slot
+ * answered per message id: a message answered twice (a re-send after a kill) must get the same slot back.
  */
 export class Driver {
   readonly slots = new Map<string, number[]>();
@@ -439,6 +455,10 @@ export class Driver {
   readonly acceptedAt = new Map<string, number>();
   networkErrors = 0;
   refusals: PostAnswer[] = [];
+  /** 503 answers with Retry-After (the SU's publish backlog full), each waited out before the re-send. */
+  backpressureWaits = 0;
+  /** Milliseconds the senders spent waiting out Retry-After, summed over senders. */
+  backpressureWaitMs = 0;
   private stopped = false;
 
   constructor(private readonly url: () => string) {}
@@ -462,6 +482,14 @@ export class Driver {
           this.record(m.id, slot);
           if (!this.acceptedAt.has(m.id)) this.acceptedAt.set(m.id, performance.now());
           return slot;
+        }
+        if (r.status === 503 && r.retryAfterSec !== undefined) {
+          // back-pressure: not a refusal of the message, a request to come back later
+          this.backpressureWaits++;
+          const ms = Math.min(30_000, Math.max(50, r.retryAfterSec * 1000));
+          this.backpressureWaitMs += ms;
+          await sleep(ms);
+          continue;
         }
         this.refusals.push(r);
         await sleep(50);
@@ -586,6 +614,22 @@ export function unpublishedSlots(suStore: string): number {
         )
         .get() as { n: number }
     ).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** Slots the SU has assigned, and how many of them are in a posted publication (read-only, from its store). */
+export function slotCounts(suStore: string): { assigned: number; published: number } {
+  const db = new Database(suStore, { readonly: true, fileMustExist: true });
+  try {
+    const r = db
+      .prepare(
+        `SELECT COUNT(*) AS assigned, COUNT(p.id) AS published FROM assignments a
+         LEFT JOIN publications p ON p.id = a.publication AND p.status = 'posted'`,
+      )
+      .get() as { assigned: number; published: number };
+    return r;
   } finally {
     db.close();
   }

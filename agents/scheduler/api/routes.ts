@@ -5,6 +5,8 @@
  *   processId, assignment}` (`process` 0x hex, `processId` its base64url AO target form, what aoconnect's
  *   `spawn` returns); a Process item not spawned on chain yet → 202 `{id, timestamp, process, processId,
  *   pending: true, spawn: {moduleId, scheduler, initialState, arweaveId, owner}}`
+ *   A data item arriving while `backlog` slots are accepted and not yet published → 503 `PublishBacklogFull` with
+ *   `Retry-After` (nothing assigned)
  * - `GET /` — `{Unit: "Scheduler", Address, Timestamp, Processes, Pending}`
  * - `GET /pending/:processId` — a held Process item's spawn arguments (`status: "pending"`), or
  *   `status: "spawned"` once slot 0 is assigned
@@ -12,6 +14,7 @@
  * - `GET /:processId?from=&to=&limit=` — the ordered log: `{page_info: {has_next_page}, edges: [{cursor, node: {message, assignment}}]}`
  * - `GET /:messageId?process-id=` — one message with its assignment
  */
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 
 import { HttpError, createHttpServer, validate, type HttpServer } from "../../common/http";
@@ -34,6 +37,12 @@ export interface SchedulerApiOptions {
   bodyLimit: number;
   /** The Arweave wallet's address (shown by `GET /`). */
   arweaveAddress?: string;
+  /**
+   * Back-pressure on `POST /` (finding 1 of docs/reliability.md "Soak"): when `count()` (slots accepted and not
+   * yet published) plus the accepts in flight reaches `limit`, a data item is refused with 503
+   * `PublishBacklogFull` and `Retry-After: retryAfterSec`, and nothing is assigned. Unset: no bound.
+   */
+  backlog?: { count(): number; limit: number; retryAfterSec: number };
   now?: () => number;
 }
 
@@ -112,6 +121,41 @@ export function createSchedulerApi(options: SchedulerApiOptions): HttpServer {
     bodyLimit: options.bodyLimit,
   });
 
+  // Back-pressure: the accepts in flight (not yet in the store) count against the bound too.
+  let inFlight = 0;
+  let refusing = false;
+  const refusals = options.metrics.get("holo_su_backpressure_refusals_total");
+  /** Refuses the request (503 PublishBacklogFull, Retry-After) when the publish backlog is at its bound. */
+  const admit = (request: FastifyRequest, reply: FastifyReply) => {
+    const gate = options.backlog;
+    if (gate === undefined) return;
+    const backlog = gate.count();
+    if (backlog + inFlight < gate.limit) {
+      if (refusing) {
+        refusing = false;
+        request.log.info(
+          { event: "su.backpressure.off", backlog, limit: gate.limit },
+          "publishing caught up; accepting again",
+        );
+      }
+      return;
+    }
+    refusals.inc();
+    if (!refusing) {
+      refusing = true;
+      request.log.warn(
+        { event: "su.backpressure.on", backlog, inFlight, limit: gate.limit },
+        "publish backlog full; refusing new data items until publishing catches up",
+      );
+    }
+    void reply.header("retry-after", String(gate.retryAfterSec));
+    throw new HttpError(
+      503,
+      "PublishBacklogFull",
+      `${backlog} accepted slots are not yet published to Arweave (maxPublishBacklog ${gate.limit}); nothing was assigned: send again after ${gate.retryAfterSec} s`,
+    );
+  };
+
   app.post("/", async (request, reply) => {
     const body = request.body;
     if (!Buffer.isBuffer(body)) {
@@ -122,6 +166,8 @@ export function createSchedulerApi(options: SchedulerApiOptions): HttpServer {
         "body",
       );
     }
+    admit(request, reply);
+    inFlight++;
     try {
       const r = await scheduler.submit(new Uint8Array(body));
       if (r.pending) {
@@ -144,6 +190,8 @@ export function createSchedulerApi(options: SchedulerApiOptions): HttpServer {
         );
       }
       rethrow(error);
+    } finally {
+      inFlight--;
     }
   });
 

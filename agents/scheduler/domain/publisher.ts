@@ -158,19 +158,48 @@ export class Publisher {
     this.o = { now: Date.now, ...options, pageAfterFailedRounds: k };
   }
 
-  /** Slots assigned and not yet in a posted publication. */
+  /** Slots of each pending publication (counted once; a publication's slots never change). */
+  private readonly pendingSlots = new Map<number, number>();
+
+  /**
+   * Slots assigned and not yet in a posted publication: the publish backlog (`maxPublishBacklog` bounds it).
+   * Cheap enough for every POST: the unpublished slots are counted over the partial index
+   * `assignments_unpublished`, the slots of pending publications (at most a few) are cached.
+   */
   lag(): number {
-    const r = this.o.store.db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM assignments a LEFT JOIN publications p ON p.id = a.publication
-         WHERE a.publication IS NULL OR p.status != 'posted'`,
-      )
-      .get() as { n: number };
-    return r.n;
+    const db = this.o.store.db;
+    let n = (
+      db.prepare("SELECT COUNT(*) AS n FROM assignments WHERE publication IS NULL").get() as { n: number }
+    ).n;
+    const pending = db
+      .prepare("SELECT id FROM publications WHERE status = 'pending' AND kind = 'slots'")
+      .all() as { id: number }[];
+    for (const { id } of pending) {
+      let k = this.pendingSlots.get(id);
+      if (k === undefined) {
+        k = (
+          db.prepare("SELECT COUNT(*) AS n FROM assignments WHERE publication = ?").get(id) as { n: number }
+        ).n;
+        this.pendingSlots.set(id, k);
+      }
+      n += k;
+    }
+    if (this.pendingSlots.size > pending.length) {
+      const live = new Set(pending.map((p) => p.id));
+      for (const id of this.pendingSlots.keys()) if (!live.has(id)) this.pendingSlots.delete(id);
+    }
+    return n;
+  }
+
+  /** {@link lag}, also set as the `holo_su_publish_lag_slots` gauge. */
+  backlog(): number {
+    const n = this.lag();
+    this.o.metrics?.get("holo_su_publish_lag_slots").set(n);
+    return n;
   }
 
   private updateLag(): void {
-    this.o.metrics?.get("holo_su_publish_lag_slots").set(this.lag());
+    this.backlog();
   }
 
   /**

@@ -11,10 +11,14 @@
  *
  * Environment: SOAK_MESSAGES, SOAK_PROCESSES, SOAK_CUS, SOAK_WATCHERS, SOAK_SEED, SOAK_CONCURRENCY,
  * SOAK_KILLS (0/1), SOAK_KILL_EVERY_MS ("20000-60000"), SOAK_RESTART_DELAY_MS, SOAK_OUTAGES (0/1),
- * SOAK_OUTAGE_EVERY_MS, SOAK_OUTAGE_MS, SOAK_PUBLISH_EVERY, SOAK_COMMIT_EVERY_SLOTS, SOAK_COMMIT_EVERY_MS,
+ * SOAK_OUTAGE_EVERY_MS, SOAK_OUTAGE_MS, SOAK_PUBLISH_EVERY, SOAK_MAX_PUBLISH_BACKLOG (the SU's bound, default
+ * 1000), SOAK_COMMIT_EVERY_SLOTS, SOAK_COMMIT_EVERY_MS,
  * SOAK_CU_POLL, SOAK_WATCHER_POLL, SOAK_CU_ARWEAVE (0/1), SOAK_RSS_EVERY_MS, SOAK_SETTLE_TIMEOUT_MS,
  * SOAK_WATCHER_TIMEOUT_MS, SOAK_CHECK_ARWEAVE (0/1), SOAK_STRICT_MEMORY (0/1: memory growth fails the run),
- * SOAK_KEEP (0/1: keep the run directory), SOAK_OUT (the result file, default bench/results/soak.json).
+ * SOAK_KEEP (0/1: keep the run directory), SOAK_MIN_SEND_MS (the sending phase lasts at least this long),
+ * SOAK_ARLOCAL_TMPFS (0/1: ArLocal's database on /dev/shm), SOAK_ARLOCAL_TUNE (0/1: indexes and planner statistics
+ * applied to ArLocal's database, soak-harness ARLOCAL_TUNING), SOAK_OUT (the result file, default
+ * bench/results/soak.json).
  *
  * Exit code: 0 when every invariant holds, 1 otherwise (the report names the failures).
  */

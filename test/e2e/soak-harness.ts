@@ -52,6 +52,7 @@ import {
   getJson,
   readSuLog,
   rng,
+  slotCounts,
   sleep,
   toAssignment,
   unpublishedSlots,
@@ -85,6 +86,12 @@ export interface SoakConfig {
   outageMs: [number, number];
   /** Agents' settings. */
   publishEvery: string;
+  /**
+   * The SU's `maxPublishBacklog`: about 1 minute of ArLocal's publishing on an idle machine (13–21 slots/s;
+   * 5–7 under a load average of 10–14), so that the watchers find each commitment's data on ArLocal within half
+   * the devnet's 300 s challenge window (else they page `dataMissing`).
+   */
+  maxPublishBacklog: number;
   commitEverySlots: number;
   commitEveryMs: string;
   cuPollMs: string;
@@ -102,6 +109,8 @@ export interface SoakConfig {
   strictMemory: boolean;
   /** ArLocal's database on tmpfs (/dev/shm) rather than in the run directory. */
   arlocalTmpfs: boolean;
+  /** Tune ArLocal's SQLite at start ({@link ARLOCAL_TUNING}: indexes and planner statistics). */
+  arlocalTune: boolean;
   /** Keep the run's directory (stores, ArLocal, agent logs); always kept when an invariant fails. */
   keepDir: boolean;
 }
@@ -122,6 +131,7 @@ export const FULL_SOAK: SoakConfig = {
   outageEveryMs: [45_000, 120_000],
   outageMs: [2_000, 8_000],
   publishEvery: "500ms",
+  maxPublishBacklog: 1_000,
   commitEverySlots: 100,
   commitEveryMs: "10s",
   cuPollMs: "250ms",
@@ -133,6 +143,7 @@ export const FULL_SOAK: SoakConfig = {
   checkArweave: true,
   strictMemory: false,
   arlocalTmpfs: true,
+  arlocalTune: true,
   keepDir: false,
 };
 
@@ -162,6 +173,7 @@ export function soakConfigFromEnv(env: NodeJS.ProcessEnv, base: SoakConfig = FUL
     outageEveryMs: range(env.SOAK_OUTAGE_EVERY_MS, base.outageEveryMs),
     outageMs: range(env.SOAK_OUTAGE_MS, base.outageMs),
     publishEvery: env.SOAK_PUBLISH_EVERY ?? base.publishEvery,
+    maxPublishBacklog: num(env.SOAK_MAX_PUBLISH_BACKLOG, base.maxPublishBacklog),
     commitEverySlots: num(env.SOAK_COMMIT_EVERY_SLOTS, base.commitEverySlots),
     commitEveryMs: env.SOAK_COMMIT_EVERY_MS ?? base.commitEveryMs,
     cuPollMs: env.SOAK_CU_POLL ?? base.cuPollMs,
@@ -173,6 +185,7 @@ export function soakConfigFromEnv(env: NodeJS.ProcessEnv, base: SoakConfig = FUL
     checkArweave: bool(env.SOAK_CHECK_ARWEAVE, base.checkArweave),
     strictMemory: bool(env.SOAK_STRICT_MEMORY, base.strictMemory),
     arlocalTmpfs: bool(env.SOAK_ARLOCAL_TMPFS, base.arlocalTmpfs),
+    arlocalTune: bool(env.SOAK_ARLOCAL_TUNE, base.arlocalTune),
     keepDir: bool(env.SOAK_KEEP, base.keepDir),
   };
   for (const [k, v] of Object.entries(c)) {
@@ -247,7 +260,23 @@ export interface SoakReport {
   date: string;
   config: SoakConfig;
   machine: { cpus: number; cpuModel: string; memGiB: number; node: string; loadAvg1mAtEnd: number };
-  messages: { sent: number; acked: number; sendRetries: number; refusals: number; perProcess: number[] };
+  messages: {
+    sent: number;
+    acked: number;
+    sendRetries: number;
+    refusals: number;
+    /** 503 PublishBacklogFull answers (the SU's back-pressure) waited out for their Retry-After. */
+    backpressureWaits: number;
+    perProcess: number[];
+  };
+  /**
+   * The SU's publishing over time (its store read every `rssEveryMs`): [seconds, slots assigned, slots in a
+   * posted publication]; `perMinute`: slots published per second in each minute of the run.
+   */
+  publishing: {
+    samples: [number, number, number][];
+    perMinute: { minute: number; publishedPerSec: number; backlogAtEnd: number }[];
+  };
   invariants: {
     /** Acked by the SU and not in the final log (or at another slot than answered). */
     lost: number;
@@ -288,7 +317,10 @@ export interface SoakReport {
     restartFailures: string[];
     /** Agents that exited without a kill -9 of ours (a crash, a kill from outside); restarted. */
     unexpectedExits: { atSec: number; what: string }[];
-    /** Starts that failed (the agent exited: a dependency was down) and were tried again. */
+    /**
+     * Starts that failed (the agent exited or did not log `<kind>.started` in time) and were tried again. Since
+     * agents wait for their dependencies at start (finding 2, fixed) this is a safety net: expected 0.
+     */
     startRetries: { atSec: number; what: string }[];
     events: { atSec: number; what: string }[];
   };
@@ -436,7 +468,7 @@ export async function runSoak(
         ? fs.mkdtempSync("/dev/shm/holo-soak-arlocal-")
         : path.join(dir, "arlocal");
     if (arDir.startsWith("/dev/shm/")) tmpfsDir = arDir;
-    const arlocal = await startArLocalProcess(arDir, path.join(logsDir, "arlocal.log"));
+    const arlocal = await startArLocalProcess(arDir, path.join(logsDir, "arlocal.log"), cfg.arlocalTune);
     stops.push(async () => {
       await arlocal.stop();
       if (arDir.startsWith("/dev/shm/")) {
@@ -523,6 +555,8 @@ export async function runSoak(
         String(suPort),
         "--publish-every",
         cfg.publishEvery,
+        "--max-publish-backlog",
+        String(cfg.maxPublishBacklog),
       ],
       { HOLO_PRIVATE_KEY: suAccount.privateKey },
     );
@@ -663,8 +697,21 @@ export async function runSoak(
       }
       for (const a of agents) flush(a);
     };
-    sample();
-    const sampler = setInterval(sample, cfg.rssEveryMs);
+    const publishing: [number, number, number][] = [];
+    const samplePublishing = () => {
+      try {
+        const c = slotCounts(suStore);
+        publishing.push([at(), c.assigned, c.published]);
+      } catch {
+        // the store is being written: next time
+      }
+    };
+    const samplers = () => {
+      sample();
+      samplePublishing();
+    };
+    samplers();
+    const sampler = setInterval(samplers, cfg.rssEveryMs);
     stops.push(() => clearInterval(sampler));
 
     // ---- 7. send, with chaos ------------------------------------------------------------------------------
@@ -703,9 +750,10 @@ export async function runSoak(
     const restarts: Promise<unknown>[] = [];
 
     /**
-     * Starts `a` as a supervisor (systemd `Restart=always`) would: an agent exits (code 1) when it cannot
-     * reach the chain or the gateway while starting, so a start during an outage is tried again every second
-     * (counted in `startRetries`) for up to 3 minutes.
+     * Starts `a` as a supervisor (systemd `Restart=always`) would. An agent started during an outage waits for
+     * the chain or the gateway itself (agents/common/main.ts, finding 2 fixed), so one start is expected to do;
+     * a start that still fails (an exit) is tried again every second (counted in `startRetries`, expected 0)
+     * for up to 3 minutes — a safety net.
      */
     const supervise = async (a: Agent) => {
       const until = Date.now() + 180_000;
@@ -1141,6 +1189,7 @@ export async function runSoak(
     // ---- 11. memory ------------------------------------------------------------------------------------
     clearInterval(sampler);
     sample();
+    samplePublishing();
     const memory: SoakReport["memory"] = { rule: FLAT_RULE, everyMs: cfg.rssEveryMs, agents: {} };
     for (const s of series.values()) {
       const judged: RssSeries = { ...s, ...judgeSeries(s.samples) };
@@ -1172,8 +1221,10 @@ export async function runSoak(
         acked,
         sendRetries: driver.networkErrors,
         refusals: driver.refusals.length,
+        backpressureWaits: driver.backpressureWaits,
         perProcess,
       },
+      publishing: { samples: publishing, perMinute: perMinute(publishing) },
       invariants: {
         lost,
         duplicateAssignments: duplicates,
@@ -1241,6 +1292,27 @@ export async function runSoak(
   }
 }
 
+/** Slots published per second in each minute of `samples` ([sec, assigned, published]), and the backlog then. */
+export function perMinute(
+  samples: readonly [number, number, number][],
+): SoakReport["publishing"]["perMinute"] {
+  const out: SoakReport["publishing"]["perMinute"] = [];
+  if (samples.length < 2) return out;
+  const end = samples[samples.length - 1][0];
+  for (let m = 0; m * 60 < end; m++) {
+    const inMinute = samples.filter(([t]) => t >= m * 60 && t <= (m + 1) * 60);
+    const before = [...samples].reverse().find(([t]) => t <= m * 60) ?? samples[0];
+    const last = inMinute[inMinute.length - 1] ?? before;
+    const secs = last[0] - before[0];
+    out.push({
+      minute: m,
+      publishedPerSec: secs > 0 ? r1((last[2] - before[2]) / secs) : 0,
+      backlogAtEnd: last[1] - last[2],
+    });
+  }
+  return out;
+}
+
 /** A short human summary of a report (bench output, test logs). */
 export function summarize(r: SoakReport): string {
   const i = r.invariants;
@@ -1251,7 +1323,8 @@ export function summarize(r: SoakReport): string {
     })
     .join("; ");
   return [
-    `messages: ${r.messages.sent} sent, ${r.messages.acked} acked over ${r.config.processes} processes (${r.messages.sendRetries} send retries)`,
+    `messages: ${r.messages.sent} sent, ${r.messages.acked} acked over ${r.config.processes} processes (${r.messages.sendRetries} send retries, ${r.messages.backpressureWaits} back-pressure waits)`,
+    `publishing (slots/s per minute, backlog): ${r.publishing.perMinute.map((m) => `${m.minute}:${m.publishedPerSec}/${m.backlogAtEnd}`).join(" ")}`,
     `invariants: lost ${i.lost}, duplicate assignments ${i.duplicateAssignments}, log problems ${i.logProblems}, ` +
       `unexpected entries ${i.unexpectedEntries}, wrong finalized ${i.wrongFinalized}, wrong posted ${i.wrongPosted}, ` +
       `unfinalized slots ${i.unfinalizedSlots}, broken finalized chains ${i.brokenFinalizedChains}, games ${i.gamesOpened}, ` +
@@ -1270,16 +1343,56 @@ export function summarize(r: SoakReport): string {
 }
 
 /**
- * ArLocal (persist mode, data in `dir`) in a child process of its own; its output goes to `logFile` (ArLocal
- * prints every refused insert there: `arlocalErrors` counts them).
+ * What the harness applies to ArLocal's SQLite database (`db.sqlite`) once ArLocal has created it
+ * (SOAK_ARLOCAL_TUNE=0: nothing). Found with EXPLAIN QUERY PLAN on a soak's database (docs/reliability.md,
+ * "Soak", ArLocal): the watchers' query for a process's Assignment items (tags `Type`, `Holo-Process`, `Nonce`
+ * IN 50 slots; agents/watcher/domain/arweave-log.ts) was driven from `Type = Assignment` — every Assignment item
+ * of every process, a cost growing with the database, paid by 2 watchers × 20 processes every poll — because
+ * without statistics SQLite takes the first of three equal-looking lookups on `tags_name_value`. Planner
+ * statistics (`sqlite_stat1`, written by hand: node-sqlite3 has no STAT4 histograms) that call a (name, value)
+ * lookup unselective make it start from the `Nonce` values (≈ processes rows per slot: a constant cost) and
+ * check the other tags by `tags_tx_id_name`; the partial indexes give the tag names that pick a process their
+ * own, selective, statistics. `/mine` looked for unmined transactions with `block = ''` (no index: a scan of
+ * every transaction, twice per mine) and chunks by `data_root` (a scan): indexed. The last statement changes
+ * the schema, so ArLocal's open connection reloads it, statistics included.
  */
-async function startArLocalProcess(dir: string, logFile: string) {
+export const ARLOCAL_TUNING = `
+CREATE INDEX IF NOT EXISTS holo_tags_nonce ON tags(value) WHERE name IN ('Nonce');
+CREATE INDEX IF NOT EXISTS holo_tags_process ON tags(value) WHERE name IN ('Process');
+CREATE INDEX IF NOT EXISTS holo_tags_holo_process ON tags(value) WHERE name IN ('Holo-Process');
+CREATE INDEX IF NOT EXISTS holo_transactions_block ON transactions(block);
+CREATE INDEX IF NOT EXISTS holo_chunks_data_root ON chunks(data_root);
+ANALYZE sqlite_schema;
+DELETE FROM sqlite_stat1 WHERE tbl = 'tags';
+INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+  ('tags', 'holo_tags_nonce', '1000000 40'),
+  ('tags', 'holo_tags_process', '1000000 5000'),
+  ('tags', 'holo_tags_holo_process', '1000000 5000'),
+  ('tags', 'tags_name_value', '1000000 100000 20000'),
+  ('tags', 'tags_name', '1000000 100000'),
+  ('tags', 'tags_tx_id_name', '1000000 12 1'),
+  ('tags', 'sqlite_autoindex_tags_1', '1000000 12 1');
+CREATE INDEX IF NOT EXISTS holo_blocks_created_at ON blocks(created_at);
+`;
+
+/**
+ * ArLocal (persist mode, data in `dir`) in a child process of its own; its output goes to `logFile` (ArLocal
+ * prints every refused insert there: `arlocalErrors` counts them). `tune`: {@link ARLOCAL_TUNING} is applied once
+ * it has started.
+ */
+async function startArLocalProcess(dir: string, logFile: string, tune = true) {
   const port = await freePort();
   fs.mkdirSync(dir, { recursive: true });
   const out = fs.openSync(logFile, "a");
   const script =
     'const A = require("arlocal").default; const [port, dir] = process.argv.slice(1);' +
-    "new A(Number(port), false, dir, true).start().then(() => console.log('soak-arlocal-ready'));" +
+    "new A(Number(port), false, dir, true).start().then(() => {" +
+    (tune
+      ? `const D = require("better-sqlite3"); const db = new D(require("path").join(dir, "db.sqlite"));` +
+        `try { db.exec(${JSON.stringify(ARLOCAL_TUNING)}); console.log('soak-arlocal-tuned'); }` +
+        ` catch (e) { console.log('soak-arlocal-tune-failed: ' + e.message); } finally { db.close(); }`
+      : "") +
+    "console.log('soak-arlocal-ready'); });" +
     // gone with its parent, however the parent ended
     "const parent = process.ppid; setInterval(() => { try { process.kill(parent, 0); } catch { process.exit(0); } }, 1000);";
   const child = spawn(process.execPath, ["-e", script, String(port), dir], {
@@ -1291,6 +1404,7 @@ async function startArLocalProcess(dir: string, logFile: string) {
     "ArLocal to start",
     async () => {
       if (child.exitCode !== null) throw new Error(`ArLocal exited with ${child.exitCode}`);
+      if (!fs.readFileSync(logFile, "utf8").includes("soak-arlocal-ready")) return false;
       return (await fetch(`${url}/info`, { signal: AbortSignal.timeout(2_000) })).ok;
     },
     60_000,

@@ -146,6 +146,12 @@ export function verifyEntry(
       `slot ${nextSlot}: keccak(message) is not the assignment's messageHash`,
     );
   }
+  if (BigInt(e.message.length) !== BigInt(a.messageLength)) {
+    throw new WatcherError(
+      "LengthMismatch",
+      `slot ${nextSlot}: the message is ${e.message.length} bytes, not the assignment's messageLength ${a.messageLength}`,
+    );
+  }
   let signer = "";
   try {
     signer = recoverAssignmentSigner(w.domain, a, e.signature);

@@ -44,7 +44,9 @@ describe("AssignmentLib (EIP-712, TypeScript ↔ Solidity)", function () {
     // every length is a different assignment: a signature over one length does not cover another
     expect(hashes.size).to.equal(6);
     const sig = await signAssignment(scheduler, domain, { ...a, messageLength: 2 ** 21 });
-    expect(await processes.assignmentSigner({ ...a, messageLength: 2 ** 21 }, sig)).to.equal(scheduler.address);
+    expect(await processes.assignmentSigner({ ...a, messageLength: 2 ** 21 }, sig)).to.equal(
+      scheduler.address,
+    );
     expect(await processes.assignmentSigner({ ...a, messageLength: 2 ** 21 + 1 }, sig)).to.not.equal(
       scheduler.address,
     );

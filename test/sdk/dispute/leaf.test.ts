@@ -288,12 +288,19 @@ describe("dispute leaf: refused leaves carry the contract's error names", () => 
       "DisputeGameModuleMismatch",
     );
     expectLeafError(
-      () => start((l) => ({ ...l, assignment: { ...l.assignment, messageHash: flip(l.assignment.messageHash) } })),
+      () =>
+        start((l) => ({
+          ...l,
+          assignment: { ...l.assignment, messageHash: flip(l.assignment.messageHash) },
+        })),
       "DisputeGameAssignmentSigner",
     );
     expectLeafError(
       () =>
-        start((l) => ({ ...l, assignment: { ...l.assignment, messageLength: l.assignment.messageLength + 1 } })),
+        start((l) => ({
+          ...l,
+          assignment: { ...l.assignment, messageLength: l.assignment.messageLength + 1 },
+        })),
       "DisputeGameAssignmentSigner",
     );
     expectLeafError(

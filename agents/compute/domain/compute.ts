@@ -226,6 +226,16 @@ function signedToJson(e: LogEntry): string {
   });
 }
 
+/** The assignment's `messageLength` as a bigint; undefined when it is missing or not an integer (an SU that
+ * does not serve it): such an entry is a LengthMismatch, not a crash. */
+function signedLength(a: Assignment): bigint | undefined {
+  try {
+    return BigInt(a.messageLength);
+  } catch {
+    return undefined;
+  }
+}
+
 /** `messageLength` stands in for a row stored before assignments signed it (its hash then differs: ChainBroken). */
 function signedFromJson(s: string, messageLength: number): { assignment: Assignment; signature: string } {
   const o = JSON.parse(s) as Record<string, string | undefined>;
@@ -474,7 +484,7 @@ export class ComputeUnit {
         `slot ${f.nextSlot}: keccak(message) is not the assignment's messageHash`,
       );
     }
-    if (BigInt(e.message.length) !== BigInt(a.messageLength)) {
+    if (signedLength(a) !== BigInt(e.message.length)) {
       throw new ComputeError(
         "LengthMismatch",
         `slot ${f.nextSlot}: the message is ${e.message.length} bytes, not the assignment's messageLength ${a.messageLength}`,

@@ -649,6 +649,14 @@ describe("agents/watcher: the signed message length", function () {
         .to.throw(WatcherError, `not the assignment's messageLength ${messageLength}`)
         .with.property("code", "LengthMismatch");
     }
+    // A log that does not give the length at all (an SU of the earlier type) is a mismatch too, not a crash.
+    const missing = {
+      ...ok,
+      assignment: { ...ok.assignment, messageLength: undefined as unknown as number },
+    };
+    expect(() => verifyEntry(w, 0n, ethers.ZeroHash, missing))
+      .to.throw(WatcherError)
+      .with.property("code", "LengthMismatch");
     // Bytes that do not hash to messageHash are still a HashMismatch (checked first).
     expect(() => verifyEntry(w, 0n, ethers.ZeroHash, entry(301, new Uint8Array(301))))
       .to.throw(WatcherError)

@@ -114,6 +114,7 @@ async function breakdown(d: Devnet, items: { id: string; bytes: Uint8Array }[]) 
     slot: 0n,
     messageId: hexlify(new Uint8Array(32)),
     messageHash: hexlify(new Uint8Array(32)),
+    messageLength: 0,
     timestamp: 1n,
     blockHeight: 1n,
     prevAssignmentHash: hexlify(new Uint8Array(32)),

@@ -57,6 +57,7 @@ function assignment(process: string, slot: bigint, label: string): Assignment {
     slot,
     messageId: ethers.id(`${label} id`),
     messageHash: ethers.id(`${label} hash`),
+    messageLength: 100,
     timestamp: 1_700_000_000_000n,
     blockHeight: 1_500_000n,
     prevAssignmentHash: ethers.id(`${label} prev`),

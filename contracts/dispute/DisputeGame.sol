@@ -456,7 +456,9 @@ contract DisputeGame is IDisputeGame, ReentrancyGuardTransient {
         return GameHash.step(s1, leaf.resultsRoot, assignment);
     }
 
-    /// @dev Checks the boundary's preimage, the module and the message; returns the message-start state.
+    /// @dev Checks the boundary's preimage and the module; returns the message-start state of the signed
+    /// assignment's message (its `messageHash` and `messageLength`; the signature is checked by
+    /// {_signedAssignment}).
     function _startState(
         bytes32 process,
         bytes32 pre,
@@ -477,11 +479,9 @@ contract DisputeGame is IDisputeGame, ReentrancyGuardTransient {
             leaf.prevAssignmentHash
         );
         if (revealed != pre) revert DisputeGameLeafPreimage(StepKind.Start, pre, revealed);
-        x.messageHash = keccak256(leaf.message);
-        if (x.messageHash != leaf.assignment.messageHash) {
-            revert DisputeGameMessageHash(leaf.assignment.messageHash, x.messageHash);
-        }
-        x.messageLength = leaf.message.length;
+        // The message as the scheduler signed it: no bytes here, whatever the message's size.
+        x.messageHash = leaf.assignment.messageHash;
+        x.messageLength = leaf.assignment.messageLength;
         s0 = GameHash.messageStart(x, leaf.module.handleEntryPc, leaf.module.handleLocals);
         moduleRoot = x.moduleRoot;
     }

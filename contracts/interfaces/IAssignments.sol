@@ -23,6 +23,8 @@ interface IAssignments {
      * @param slot the position of the message in the process's log, from 0.
      * @param messageId the message's Arweave data-item id (32 raw bytes).
      * @param messageHash keccak256 of the message's canonical encoding (docs/process-abi.md).
+     * @param messageLength the length in bytes of that canonical encoding: the dispute game's start step
+     * reads it from here instead of carrying the message (see docs/dispute-game.md §9).
      * @param timestamp milliseconds since the epoch, as given to the process.
      * @param blockHeight the Arweave block height, as given to the process.
      * @param prevAssignmentHash the assignment hash (EIP-712 digest) of slot `slot - 1`, zero for slot 0.
@@ -32,6 +34,7 @@ interface IAssignments {
         uint64 slot;
         bytes32 messageId;
         bytes32 messageHash;
+        uint32 messageLength;
         uint64 timestamp;
         uint64 blockHeight;
         bytes32 prevAssignmentHash;

@@ -80,8 +80,9 @@ interface IDisputeGame {
 
     /**
      * @notice The proof of a start step (`x = 0`): the boundary's preimage (the process state's fields,
-     * `T_j`, `A_j`), the module, the signed assignment of the slot, the message and the one-step proof
-     * of step 0.
+     * `T_j`, `A_j`), the module, the signed assignment of the slot and the one-step proof of step 0.
+     * No message bytes: the message-start state takes `messageHash` and `messageLength` from the signed
+     * assignment, so the step costs the same for a message of any size (docs/dispute-game.md §9).
      */
     struct StartLeaf {
         bytes32 memoryRoot;
@@ -92,7 +93,6 @@ interface IDisputeGame {
         ModuleFields module;
         IAssignments.Assignment assignment;
         bytes signature;
-        bytes message;
         bytes stepProof;
     }
 
@@ -136,7 +136,6 @@ interface IDisputeGame {
     error DisputeGameLeafPreimage(StepKind kind, bytes32 expected, bytes32 got);
     error DisputeGameAssignment(string what);
     error DisputeGameAssignmentSigner(address signer, address scheduler);
-    error DisputeGameMessageHash(bytes32 expected, bytes32 got);
     error DisputeGameModuleMismatch(bytes32 expected, bytes32 got);
     error DisputeGameFinalState(uint256 length);
     error DisputeGameResultsPath(uint256 index);

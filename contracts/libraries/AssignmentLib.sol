@@ -14,8 +14,8 @@ import {IAssignments} from "../interfaces/IAssignments.sol";
 library AssignmentLib {
     /// @notice keccak256 of the EIP-712 type string of `Assignment`.
     bytes32 internal constant ASSIGNMENT_TYPEHASH = keccak256(
-        "Assignment(bytes32 process,uint64 slot,bytes32 messageId,bytes32 messageHash,uint64 timestamp,"
-        "uint64 blockHeight,bytes32 prevAssignmentHash)"
+        "Assignment(bytes32 process,uint64 slot,bytes32 messageId,bytes32 messageHash,uint32 messageLength,"
+        "uint64 timestamp,uint64 blockHeight,bytes32 prevAssignmentHash)"
     );
 
     /// @notice The EIP-712 `hashStruct` of `a` (every member is a static 32-byte word).
@@ -28,6 +28,7 @@ library AssignmentLib {
                     a.slot,
                     a.messageId,
                     a.messageHash,
+                    a.messageLength,
                     a.timestamp,
                     a.blockHeight,
                     a.prevAssignmentHash

@@ -24,6 +24,8 @@ export interface Assignment {
   messageId: string;
   /** keccak256 of the message's canonical encoding (docs/process-abi.md). */
   messageHash: string;
+  /** Length in bytes of the canonical encoding whose keccak256 is `messageHash` (a uint32). */
+  messageLength: BigNumberish;
   /** Milliseconds since the epoch. */
   timestamp: BigNumberish;
   /** Arweave block height. */
@@ -43,6 +45,7 @@ export const ASSIGNMENT_TYPES: Record<string, TypedDataField[]> = {
     { name: "slot", type: "uint64" },
     { name: "messageId", type: "bytes32" },
     { name: "messageHash", type: "bytes32" },
+    { name: "messageLength", type: "uint32" },
     { name: "timestamp", type: "uint64" },
     { name: "blockHeight", type: "uint64" },
     { name: "prevAssignmentHash", type: "bytes32" },
@@ -85,6 +88,7 @@ function domainSeparator(domain: TypedDataDomain): Uint8Array {
 }
 
 const TYPEHASH_BYTES = getBytes(ASSIGNMENT_TYPEHASH);
+const MAX_UINT32 = (1n << 32n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;
 
 function word32(value: BytesLike, field: string): Uint8Array {
@@ -98,14 +102,15 @@ function word32(value: BytesLike, field: string): Uint8Array {
   return b;
 }
 
-function word64(value: BigNumberish, field: string): Uint8Array {
+function uintWord(value: BigNumberish, field: string, bits: 32 | 64): Uint8Array {
   let n: bigint;
   try {
     n = toBigInt(value);
   } catch {
     throw new TypeError(`Assignment.${field} must be an integer, got ${String(value)}`);
   }
-  if (n < 0n || n > MAX_UINT64) throw new RangeError(`Assignment.${field} ${n} is not a uint64`);
+  const max = bits === 32 ? MAX_UINT32 : MAX_UINT64;
+  if (n < 0n || n > max) throw new RangeError(`Assignment.${field} ${n} is not a uint${bits}`);
   const out = new Uint8Array(32);
   for (let i = 31; n > 0n; i--, n >>= 8n) out[i] = Number(n & 0xffn);
   return out;
@@ -121,11 +126,12 @@ export function assignmentStructHash(a: Assignment): string {
     concat([
       TYPEHASH_BYTES,
       word32(a.process, "process"),
-      word64(a.slot, "slot"),
+      uintWord(a.slot, "slot", 64),
       word32(a.messageId, "messageId"),
       word32(a.messageHash, "messageHash"),
-      word64(a.timestamp, "timestamp"),
-      word64(a.blockHeight, "blockHeight"),
+      uintWord(a.messageLength, "messageLength", 32),
+      uintWord(a.timestamp, "timestamp", 64),
+      uintWord(a.blockHeight, "blockHeight", 64),
       word32(a.prevAssignmentHash, "prevAssignmentHash"),
     ]),
   );

@@ -730,6 +730,7 @@ describe("adversarial: agents", function () {
             hash: assignmentHash(sys.domain, forged),
             signature: await signAssignment(sys.watcher, sys.domain, forged),
             message_hash: forged.messageHash,
+            message_length: Number(forged.messageLength),
             prev_hash: forged.prevAssignmentHash,
             scheduler: sys.scheduler.address,
           }),

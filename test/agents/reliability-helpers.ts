@@ -532,6 +532,7 @@ export async function readSuLog(suUrl: string, process: string) {
         slot: number;
         messageId: string;
         messageHash: string;
+        messageLength: number;
         timestamp: number;
         blockHeight: number;
         prevAssignmentHash: string;
@@ -557,6 +558,7 @@ export function toAssignment(a: Awaited<ReturnType<typeof readSuLog>>[number]["n
     slot: BigInt(a.slot),
     messageId: a.messageId,
     messageHash: a.messageHash,
+    messageLength: a.messageLength,
     timestamp: BigInt(a.timestamp),
     blockHeight: BigInt(a.blockHeight),
     prevAssignmentHash: a.prevAssignmentHash,

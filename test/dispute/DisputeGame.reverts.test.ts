@@ -1331,13 +1331,20 @@ describe("DisputeGame: every revert path", function () {
       }
     });
 
-    it("DisputeGameMessageHash for altered message bytes", async () => {
+    it("DisputeGameAssignmentSigner for an assignment whose messageHash or messageLength was altered (no message bytes at the start step)", async () => {
       const b = await loadFixture(atStart);
       const leaf = startOf(b.prove);
-      for (const message of [flipByte(leaf.message, 3), concat([leaf.message, "0x00"]), "0x"]) {
-        await expect(proveStartWith(b, { ...leaf, message: hexlify(message) }))
-          .to.be.revertedWithCustomError(b.sys.game, "DisputeGameMessageHash")
-          .withArgs(leaf.assignment.messageHash, keccak256(message));
+      const a = leaf.assignment;
+      for (const assignment of [
+        { ...a, messageHash: flipByte(a.messageHash, 3) },
+        { ...a, messageLength: a.messageLength + 1 },
+        { ...a, messageLength: 0 },
+        { ...a, messageLength: 2 ** 21 },
+      ]) {
+        await expect(proveStartWith(b, { ...leaf, assignment })).to.be.revertedWithCustomError(
+          b.sys.game,
+          "DisputeGameAssignmentSigner",
+        );
       }
     });
 

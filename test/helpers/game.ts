@@ -229,6 +229,7 @@ export async function assignMessages(
       slot,
       messageId: hexlify(id),
       messageHash: keccak256(message),
+      messageLength: message.length,
       timestamp: msg.timestamp,
       blockHeight: msg.blockHeight,
       prevAssignmentHash: prevHash,

@@ -138,6 +138,7 @@ export function makeAssignment(
     slot,
     messageId: ethers.id(`${label} id ${slot}`),
     messageHash: ethers.id(`${label} hash ${slot}`),
+    messageLength: 100 + Number(slot % 1_000n),
     timestamp: 1_700_000_000_000n + (slot % 1_000n),
     blockHeight: 1_500_000n,
     prevAssignmentHash: prev,

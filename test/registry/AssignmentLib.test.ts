@@ -17,7 +17,7 @@ describe("AssignmentLib (EIP-712, TypeScript ↔ Solidity)", function () {
   it("test_typeHash_matchesTypeScript_succeeds", async function () {
     const { processes } = await loadFixture(deployRegistries);
     expect(ASSIGNMENT_TYPE_STRING).to.equal(
-      "Assignment(bytes32 process,uint64 slot,bytes32 messageId,bytes32 messageHash,uint64 timestamp,uint64 blockHeight,bytes32 prevAssignmentHash)",
+      "Assignment(bytes32 process,uint64 slot,bytes32 messageId,bytes32 messageHash,uint32 messageLength,uint64 timestamp,uint64 blockHeight,bytes32 prevAssignmentHash)",
     );
     expect(await processes.ASSIGNMENT_TYPEHASH()).to.equal(ASSIGNMENT_TYPEHASH);
   });
@@ -29,6 +29,39 @@ describe("AssignmentLib (EIP-712, TypeScript ↔ Solidity)", function () {
       expect(await processes.assignmentHash(a)).to.equal(assignmentHash(domain, a));
       expect(assignmentStructHash(a)).to.not.equal(assignmentHash(domain, a));
     }
+  });
+
+  it("test_assignmentHash_messageLengthSignedAndBounded_succeeds", async function () {
+    const { processes, process, domain, scheduler } = await loadFixture(deployRegistries);
+    const a = makeAssignment(process, 7n);
+    const hashes = new Set<string>();
+    for (const messageLength of [0, 1, 65_536, 65_537, 2 ** 21, 2 ** 32 - 1]) {
+      const b = { ...a, messageLength };
+      const h = await processes.assignmentHash(b);
+      expect(h).to.equal(assignmentHash(domain, b));
+      hashes.add(h);
+    }
+    // every length is a different assignment: a signature over one length does not cover another
+    expect(hashes.size).to.equal(6);
+    const sig = await signAssignment(scheduler, domain, { ...a, messageLength: 2 ** 21 });
+    expect(await processes.assignmentSigner({ ...a, messageLength: 2 ** 21 }, sig)).to.equal(
+      scheduler.address,
+    );
+    expect(await processes.assignmentSigner({ ...a, messageLength: 2 ** 21 + 1 }, sig)).to.not.equal(
+      scheduler.address,
+    );
+    // outside uint32: refused by the TypeScript encoder (a named RangeError) and by the ABI encoder
+    expect(() => assignmentHash(domain, { ...a, messageLength: 2n ** 32n })).to.throw(
+      RangeError,
+      /messageLength 4294967296 is not a uint32/,
+    );
+    let refused = false;
+    try {
+      await processes.assignmentHash({ ...a, messageLength: 2n ** 32n });
+    } catch {
+      refused = true;
+    }
+    expect(refused).to.equal(true);
   });
 
   it("test_assignmentSigner_recoversScheduler_succeeds", async function () {

@@ -20,11 +20,13 @@ import {
 
 const b32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => hexlify(b));
 const u64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
+const u32 = fc.oneof(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.bigInt({ min: 0n, max: 2n ** 32n - 1n }));
 const assignment: fc.Arbitrary<Assignment> = fc.record({
   process: b32,
   slot: u64,
   messageId: b32,
   messageHash: b32,
+  messageLength: u32,
   timestamp: u64,
   blockHeight: u64,
   prevAssignmentHash: b32,
@@ -52,6 +54,7 @@ describe("sdk/ts/assignments (encoding)", function () {
       slot: 3n,
       messageId: hexlify(new Uint8Array(32).fill(2)),
       messageHash: hexlify(new Uint8Array(32).fill(3)),
+      messageLength: 6,
       timestamp: 4n,
       blockHeight: 5n,
       prevAssignmentHash: hexlify(new Uint8Array(32)),
@@ -85,6 +88,7 @@ describe("sdk/ts/assignments (encoding)", function () {
       slot: 0n,
       messageId: hexlify(new Uint8Array(32)),
       messageHash: hexlify(new Uint8Array(32)),
+      messageLength: 0,
       timestamp: 0n,
       blockHeight: 0n,
       prevAssignmentHash: hexlify(new Uint8Array(32)),
@@ -94,6 +98,10 @@ describe("sdk/ts/assignments (encoding)", function () {
       [{ slot: 2n ** 64n }, /slot .* not a uint64/],
       [{ slot: -1n }, /slot .* not a uint64/],
       [{ timestamp: 2n ** 64n }, /timestamp .* not a uint64/],
+      [{ messageLength: 2n ** 32n }, /messageLength 4294967296 is not a uint32/],
+      [{ messageLength: 2 ** 32 }, /messageLength .* not a uint32/],
+      [{ messageLength: -1 }, /messageLength -1 is not a uint32/],
+      [{ messageLength: "1.5" }, /messageLength must be an integer/],
       [{ blockHeight: "x" }, /blockHeight must be an integer/],
       [{ process: "0x" + "00".repeat(31) }, /process must be 32 bytes/],
       [{ messageId: "0x" + "00".repeat(33) }, /messageId must be 32 bytes/],

@@ -256,6 +256,7 @@ function signedToJson(e: LogEntry): string {
     slot: BigInt(a.slot).toString(),
     messageId: a.messageId,
     messageHash: a.messageHash,
+    messageLength: BigInt(a.messageLength).toString(),
     timestamp: BigInt(a.timestamp).toString(),
     blockHeight: BigInt(a.blockHeight).toString(),
     prevAssignmentHash: a.prevAssignmentHash,
@@ -263,19 +264,31 @@ function signedToJson(e: LogEntry): string {
   });
 }
 
-function signedFromJson(s: string): { assignment: Assignment; signature: string } {
-  const o = JSON.parse(s) as Record<string, string>;
+/** The assignment's `messageLength` as a bigint; undefined when it is missing or not an integer (an SU that
+ * does not serve it): such an entry is a LengthMismatch, not a crash. */
+function signedLength(a: Assignment): bigint | undefined {
+  try {
+    return BigInt(a.messageLength);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `messageLength` stands in for a row stored before assignments signed it (its hash then differs: ChainBroken). */
+function signedFromJson(s: string, messageLength: number): { assignment: Assignment; signature: string } {
+  const o = JSON.parse(s) as Record<string, string | undefined>;
   return {
     assignment: {
-      process: o.process,
-      slot: BigInt(o.slot),
-      messageId: o.messageId,
-      messageHash: o.messageHash,
-      timestamp: BigInt(o.timestamp),
-      blockHeight: BigInt(o.blockHeight),
-      prevAssignmentHash: o.prevAssignmentHash,
+      process: o.process!,
+      slot: BigInt(o.slot!),
+      messageId: o.messageId!,
+      messageHash: o.messageHash!,
+      messageLength: o.messageLength === undefined ? messageLength : BigInt(o.messageLength),
+      timestamp: BigInt(o.timestamp!),
+      blockHeight: BigInt(o.blockHeight!),
+      prevAssignmentHash: o.prevAssignmentHash!,
     },
-    signature: o.signature,
+    signature: o.signature!,
   };
 }
 
@@ -510,6 +523,12 @@ export class ComputeUnit {
       throw new ComputeError(
         "HashMismatch",
         `slot ${f.nextSlot}: keccak(message) is not the assignment's messageHash`,
+      );
+    }
+    if (signedLength(a) !== BigInt(e.message.length)) {
+      throw new ComputeError(
+        "LengthMismatch",
+        `slot ${f.nextSlot}: the message is ${e.message.length} bytes, not the assignment's messageLength ${a.messageLength}`,
       );
     }
     const hash = assignmentHash(f.domain, a);
@@ -1576,7 +1595,7 @@ export class ComputeUnit {
       const slot = BigInt(r.slot);
       let input: SlotInput;
       if (r.signed !== null) {
-        input = { ...signedFromJson(r.signed), message: new Uint8Array(r.message) };
+        input = { ...signedFromJson(r.signed, r.message.length), message: new Uint8Array(r.message) };
       } else {
         const e = fromSource.get(slot);
         if (e === undefined)

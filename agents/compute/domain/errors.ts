@@ -5,6 +5,7 @@ export type ComputeErrorName =
   | "WrongProcess"
   | "ChainBroken"
   | "HashMismatch"
+  | "LengthMismatch"
   | "BadSignature"
   | "ModuleMismatch"
   | "InitialStateMismatch"

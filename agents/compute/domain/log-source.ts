@@ -6,7 +6,8 @@ export interface LogEntry {
   assignment: Assignment;
   /** The scheduler's EIP-712 signature over the assignment (hex). */
   signature: string;
-  /** The canonical message encoding; its keccak must be `assignment.messageHash`. */
+  /** The canonical message encoding; its keccak must be `assignment.messageHash`, its length
+   * `assignment.messageLength`. */
   message: Uint8Array;
 }
 

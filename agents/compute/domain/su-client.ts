@@ -1,7 +1,8 @@
 /**
  * The SU's log over HTTP (agents/scheduler, AO's `GET /:processId?from=&limit=`): each entry's signed
  * data item is verified against its id and turned into the canonical message encoding the assignment's
- * `messageHash` covers (the compute unit checks that hash, the chain and the signature).
+ * `messageHash` and `messageLength` cover (the compute unit checks that hash and length, the chain and the
+ * signature).
  */
 import { verifyDataItem } from "../../common/arweave";
 import { canonicalEncoding } from "../../scheduler/domain/scheduler";
@@ -12,6 +13,7 @@ interface SuAssignment {
   slot: number;
   messageId: string;
   messageHash: string;
+  messageLength: number;
   timestamp: number;
   blockHeight: number;
   prevAssignmentHash: string;
@@ -61,6 +63,7 @@ export class SuLogSource implements LogSource {
           slot: BigInt(a.slot),
           messageId: a.messageId,
           messageHash: a.messageHash,
+          messageLength: a.messageLength,
           timestamp: BigInt(a.timestamp),
           blockHeight: BigInt(a.blockHeight),
           prevAssignmentHash: a.prevAssignmentHash,

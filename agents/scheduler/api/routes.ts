@@ -53,6 +53,7 @@ export function assignmentJson(a: SignedAssignment) {
     slot: Number(a.slot),
     messageId: a.messageId,
     messageHash: a.messageHash,
+    messageLength: Number(a.messageLength),
     timestamp: Number(a.timestamp),
     blockHeight: Number(a.blockHeight),
     prevAssignmentHash: a.prevAssignmentHash,

@@ -11,7 +11,9 @@ export type SchedulerErrorName =
   | "ProcessFrozen"
   | "ProcessPending"
   | "TooManyPending"
-  | "MalformedId";
+  | "MalformedId"
+  /** The store holds assignments signed before `messageLength` was signed (schema version < 4). */
+  | "LegacyAssignments";
 
 const STATUS: Record<SchedulerErrorName, number> = {
   MalformedDataItem: 400,
@@ -25,6 +27,7 @@ const STATUS: Record<SchedulerErrorName, number> = {
   ProcessPending: 409,
   TooManyPending: 503,
   MalformedId: 400,
+  LegacyAssignments: 500,
 };
 
 /** Bad input refused by the scheduler; nothing was stored. `field` names the offending part. */

@@ -80,6 +80,7 @@ interface PendingRow {
   slot: number;
   message_id: string;
   message_hash: string;
+  message_length: number;
   timestamp: number;
   block_height: number;
   prev_hash: string;
@@ -107,6 +108,7 @@ export function assignmentTags(a: {
   hash: string;
   signature: string;
   message_hash: string;
+  message_length: number;
   prev_hash: string;
   scheduler: string;
 }): Tag[] {
@@ -121,6 +123,7 @@ export function assignmentTags(a: {
     { name: "Holo-Signature", value: a.signature },
     { name: "Holo-Process", value: a.process },
     { name: "Holo-Message-Hash", value: a.message_hash },
+    { name: "Holo-Message-Length", value: String(a.message_length) },
     { name: "Holo-Prev-Assignment-Hash", value: a.prev_hash },
     { name: "Holo-Scheduler", value: a.scheduler },
   ];

@@ -220,6 +220,7 @@ interface AssignmentRow {
   slot: number;
   message_id: string;
   message_hash: string;
+  message_length: number;
   timestamp: number;
   block_height: number;
   prev_hash: string;
@@ -283,6 +284,18 @@ export class Scheduler {
         `the store ${this.store.path} belongs to scheduler ${stored.scheduler} on chain ${stored.chainId} with ` +
           `registry ${stored.processRegistry}, not ${identity.scheduler} on chain ${identity.chainId} with ` +
           `registry ${identity.processRegistry}`,
+      );
+    }
+    // Rows from before store version 4 were signed without messageLength: no registry of this version
+    // takes those signatures, and a new slot cannot chain to them (store.ts, migration 4).
+    const legacy = this.store.db
+      .prepare("SELECT COUNT(*) AS n FROM assignments WHERE message_length IS NULL")
+      .get() as { n: number };
+    if (legacy.n > 0) {
+      throw new SchedulerError(
+        "LegacyAssignments",
+        `the store ${this.store.path} holds ${legacy.n} assignments signed without messageLength (before ` +
+          `store version 4); they belong to a registry of the earlier Assignment type: use a new store`,
       );
     }
   }
@@ -509,6 +522,7 @@ export class Scheduler {
         slot: BigInt(slot),
         messageId: hexlify(Buffer.from(item.id, "base64url")),
         messageHash: keccak256(encoded),
+        messageLength: encoded.length,
         timestamp: BigInt(timestamp),
         blockHeight: BigInt(height),
         prevAssignmentHash: p.last_hash,
@@ -525,6 +539,7 @@ export class Scheduler {
         slot,
         message_id: item.id,
         message_hash: a.messageHash,
+        message_length: encoded.length,
         timestamp,
         block_height: height,
         prev_hash: p.last_hash,
@@ -533,8 +548,8 @@ export class Scheduler {
       };
       this.store.db
         .prepare(
-          `INSERT INTO assignments (process, slot, message_id, message_hash, timestamp, block_height, prev_hash, hash, signature)
-           VALUES (@process, @slot, @message_id, @message_hash, @timestamp, @block_height, @prev_hash, @hash, @signature)`,
+          `INSERT INTO assignments (process, slot, message_id, message_hash, message_length, timestamp, block_height, prev_hash, hash, signature)
+           VALUES (@process, @slot, @message_id, @message_hash, @message_length, @timestamp, @block_height, @prev_hash, @hash, @signature)`,
         )
         .run(row);
       this.store.db
@@ -764,6 +779,7 @@ export class Scheduler {
       slot: BigInt(row.slot),
       messageId: hexlify(Buffer.from(row.message_id, "base64url")),
       messageHash: row.message_hash,
+      messageLength: row.message_length,
       timestamp: BigInt(row.timestamp),
       blockHeight: BigInt(row.block_height),
       prevAssignmentHash: row.prev_hash,

@@ -81,6 +81,18 @@ export const SCHEDULER_MIGRATIONS: readonly Migration[] = Object.freeze([
       ALTER TABLE publications ADD COLUMN bundle_tx TEXT;
     `,
   },
+  {
+    version: 4,
+    name: "assignment message length",
+    up: `
+      -- The byte length of the canonical message encoding, signed in the assignment (EIP-712 field
+      -- messageLength, threat-model row 28). NULL on a row written before this version: it was signed under
+      -- the earlier Assignment type (no messageLength), which registries of this version refuse, so the
+      -- scheduler refuses to open a store holding such rows (LegacyAssignments) instead of serving them or
+      -- chaining new slots to them. Such a store belongs to a registry of the earlier version.
+      ALTER TABLE assignments ADD COLUMN message_length INTEGER;
+    `,
+  },
 ]);
 
 /** Opens (creating or migrating) the scheduler's store at `file` (`:memory:` for tests). */

@@ -4,7 +4,8 @@
  * (agents/scheduler/domain/publisher.ts `assignmentTags`), and the message as the user's signed data item.
  * This source finds the assignment items by GraphQL (`Type`, `Holo-Process`, `Nonce`), checks each one
  * (order, hash chain, scheduler signature), fetches the message item, verifies it and re-encodes it with the
- * scheduler's `canonicalEncoding`, and checks its hash against the signed `messageHash`. It never asks a CU.
+ * scheduler's `canonicalEncoding`, and checks its hash and length against the signed `messageHash` and
+ * `messageLength` (tag `Holo-Message-Length`). It never asks a CU.
  *
  * Message items are cut from their bundle and their signature checked when the gateway says which bundle
  * holds them (GraphQL `bundledIn`). ArLocal does not say; there the message is rebuilt from its GraphQL
@@ -49,6 +50,9 @@ function tag(info: { tags: readonly { name: string; value: string }[] }, name: s
 }
 
 const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+/** A uint32 in canonical decimal (no sign, no leading zero). */
+const UINT32_DECIMAL = /^(0|[1-9]\d{0,9})$/;
+const MAX_UINT32 = 2 ** 32 - 1;
 
 /** The assignment and signature an Assignment item's tags carry, or a reason it is malformed. */
 export function assignmentFromTags(info: {
@@ -58,6 +62,7 @@ export function assignmentFromTags(info: {
   const nonce = tag(info, "Nonce");
   const message = tag(info, "Message");
   const messageHash = tag(info, "Holo-Message-Hash");
+  const messageLength = tag(info, "Holo-Message-Length");
   const prev = tag(info, "Holo-Prev-Assignment-Hash");
   const timestamp = tag(info, "Timestamp");
   const height = tag(info, "Block-Height");
@@ -66,6 +71,13 @@ export function assignmentFromTags(info: {
   if (nonce === undefined || !/^\d{1,19}$/.test(nonce)) return "Nonce";
   if (message === undefined || !/^[A-Za-z0-9_-]{43}$/.test(message)) return "Message";
   if (messageHash === undefined || !HEX32.test(messageHash)) return "Holo-Message-Hash";
+  if (
+    messageLength === undefined ||
+    !UINT32_DECIMAL.test(messageLength) ||
+    Number(messageLength) > MAX_UINT32
+  ) {
+    return "Holo-Message-Length";
+  }
   if (prev === undefined || !HEX32.test(prev)) return "Holo-Prev-Assignment-Hash";
   if (timestamp === undefined || !/^\d{1,19}$/.test(timestamp)) return "Timestamp";
   if (height === undefined || !/^\d{1,19}$/.test(height)) return "Block-Height";
@@ -76,6 +88,7 @@ export function assignmentFromTags(info: {
       slot: BigInt(nonce),
       messageId: hexlify(Buffer.from(message, "base64url")),
       messageHash: messageHash.toLowerCase(),
+      messageLength: Number(messageLength),
       timestamp: BigInt(timestamp),
       blockHeight: BigInt(height),
       prevAssignmentHash: prev.toLowerCase(),
@@ -274,6 +287,12 @@ export class ArweaveLogSource implements LogSource {
       throw new WatcherError(
         "HashMismatch",
         `process ${process} slot ${a.slot}: message ${itemId} from the gateway does not hash to the signed messageHash`,
+      );
+    }
+    if (BigInt(bytes.length) !== BigInt(a.messageLength)) {
+      throw new WatcherError(
+        "LengthMismatch",
+        `process ${process} slot ${a.slot}: message ${itemId} from the gateway is ${bytes.length} bytes, not the signed messageLength ${a.messageLength}`,
       );
     }
     return getBytes(bytes);

@@ -7,6 +7,7 @@ export type WatcherErrorName =
   | "WrongProcess"
   | "ChainBroken"
   | "HashMismatch"
+  | "LengthMismatch"
   | "BadSignature"
   | "ModuleMismatch"
   | "InitialStateMismatch"

@@ -146,6 +146,18 @@ export function verifyEntry(
       `slot ${nextSlot}: keccak(message) is not the assignment's messageHash`,
     );
   }
+  let signedLength: bigint | undefined;
+  try {
+    signedLength = BigInt(a.messageLength);
+  } catch {
+    signedLength = undefined; // missing or not an integer: a mismatch, not a crash
+  }
+  if (signedLength !== BigInt(e.message.length)) {
+    throw new WatcherError(
+      "LengthMismatch",
+      `slot ${nextSlot}: the message is ${e.message.length} bytes, not the assignment's messageLength ${a.messageLength}`,
+    );
+  }
   let signer = "";
   try {
     signer = recoverAssignmentSigner(w.domain, a, e.signature);

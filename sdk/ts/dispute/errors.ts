@@ -26,6 +26,8 @@ export type DisputeErrorCode =
   | "AssignmentSigner"
   /** Message bytes whose keccak is not the assignment's `messageHash`. */
   | "MessageHash"
+  /** Message bytes whose length is not the assignment's `messageLength`. */
+  | "MessageLength"
   /** The process given is not in the parent's end state (`P_0` differs from `parentStateHash`). */
   | "ParentState"
   /** The process given runs another module than the registered one (e.g. another memory limit). */
@@ -65,7 +67,6 @@ export class LeafError extends Error {
       | "DisputeGameLeafPreimage"
       | "DisputeGameAssignment"
       | "DisputeGameAssignmentSigner"
-      | "DisputeGameMessageHash"
       | "DisputeGameModuleMismatch"
       | "DisputeGameFinalState"
       | "DisputeGameResultsPath"

@@ -8,7 +8,7 @@
  * `uint64`, `number` for `uint32`, 0x-hex strings for `bytes` and `bytes32`, so ethers encodes them as
  * they are.
  */
-import { getBytes, hexlify, keccak256 } from "ethers";
+import { getBytes, hexlify } from "ethers";
 import { keccak, toHex } from "../../../machine/code/hash";
 import { TAG } from "../../../machine/code/tags";
 import { moduleRootOf, type ModuleFields as MachineModuleFields } from "../../../machine/code/module";
@@ -41,6 +41,7 @@ export interface AssignmentStruct {
   slot: bigint;
   messageId: string;
   messageHash: string;
+  messageLength: number;
   timestamp: bigint;
   blockHeight: bigint;
   prevAssignmentHash: string;
@@ -59,7 +60,6 @@ export interface StartLeaf {
   module: ModuleFieldsStruct;
   assignment: AssignmentStruct;
   signature: string;
-  message: string;
   stepProof: string;
 }
 
@@ -92,6 +92,7 @@ export function assignmentStruct(a: Assignment): AssignmentStruct {
     slot: BigInt(a.slot),
     messageId: hexlify(a.messageId),
     messageHash: hexlify(a.messageHash),
+    messageLength: Number(a.messageLength),
     timestamp: BigInt(a.timestamp),
     blockHeight: BigInt(a.blockHeight),
     prevAssignmentHash: hexlify(a.prevAssignmentHash),
@@ -113,7 +114,8 @@ function expectKind(trace: CommitmentTrace, p: bigint, kind: StepKind): { j: num
 }
 
 /** The proof of the start step `p` (`x = 0`, `j < n`): `P_j`'s fields, `T_j`, `A_j`, the module, the signed
- * assignment of slot `firstSlot + j`, the message and the one-step proof of step 0. */
+ * assignment of slot `firstSlot + j` and the one-step proof of step 0 (no message bytes: the start state takes
+ * the message's hash and length from the assignment). */
 export function startLeaf(trace: CommitmentTrace, p: bigint): StartLeaf {
   const { j } = expectKind(trace, p, StepKind.Start);
   const b = trace.boundary(j);
@@ -127,7 +129,6 @@ export function startLeaf(trace: CommitmentTrace, p: bigint): StartLeaf {
     module: { ...trace.module },
     assignment: assignmentStruct(rec.assignment),
     signature: hexlify(rec.signature),
-    message: hexlify(rec.message),
     stepProof: hexlify(trace.stepProof(j, 0)),
   };
 }
@@ -218,7 +219,7 @@ function checkAssignment(ctx: LeafContext, slot: bigint, a: AssignmentStruct): v
 }
 
 function startNext(ctx: LeafContext, slot: bigint, pre: string, leaf: StartLeaf): string {
-  // _startState: the module, the boundary's preimage, the message.
+  // _startState: the module, the boundary's preimage; the message as the assignment signs it (hash, length).
   const module = machineModule(leaf.module);
   const revealedModule = toHex(moduleRootOf(module));
   if (!sameHash(revealedModule, ctx.moduleRoot)) {
@@ -231,18 +232,10 @@ function startNext(ctx: LeafContext, slot: bigint, pre: string, leaf: StartLeaf)
   if (!sameHash(revealed, pre)) {
     throw new LeafError("DisputeGameLeafPreimage", `start: expected ${pre}, got ${revealed}`);
   }
-  const message = getBytes(leaf.message);
-  const messageHash = keccak256(message);
-  if (!sameHash(messageHash, leaf.assignment.messageHash)) {
-    throw new LeafError(
-      "DisputeGameMessageHash",
-      `expected ${leaf.assignment.messageHash}, got ${messageHash}`,
-    );
-  }
   const s0 = messageStartHash(
     { module, memoryRoot, memoryPages: leaf.memoryPages, globalsRoot },
-    getBytes(messageHash),
-    message.length,
+    getBytes(leaf.assignment.messageHash),
+    Number(leaf.assignment.messageLength),
     ctx.stepLimit,
   );
   // _signedAssignment: this process and slot, chained to A_j, signed by the scheduler.

@@ -522,6 +522,12 @@ export class CommitmentTrace implements GameTrace {
           `slot ${slot}'s message hashes to ${mh}, not to the assignment's ${a.messageHash}`,
         );
       }
+      if (BigInt(input.message.length) !== BigInt(a.messageLength)) {
+        throw new DisputeError(
+          "MessageLength",
+          `slot ${slot}'s message is ${input.message.length} bytes, not the assignment's ${a.messageLength}`,
+        );
+      }
       assignments.push(assignmentHash(this.domain, a));
       out.push(input);
     }

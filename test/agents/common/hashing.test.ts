@@ -46,6 +46,7 @@ describe("agents/common/hashing", function () {
       slot: 1n,
       messageId: "0x" + "22".repeat(32),
       messageHash: "0x" + "33".repeat(32),
+      messageLength: 1234,
       timestamp: 2n,
       blockHeight: 3n,
       prevAssignmentHash: "0x" + "44".repeat(32),

@@ -23,6 +23,7 @@ import { startJsonRpcServer, type RunningJsonRpcServer } from "../../../cli/lib/
 import { Process } from "../../../machine/process";
 import type { SlotInput } from "../../../sdk/ts/dispute/trace";
 import { assignMessages, deployGameSystem, traceOf, type GameSystem } from "../../helpers/game";
+import { signAssignment } from "../../../sdk/ts/assignments";
 import { accountKey } from "../scheduler/helpers";
 
 const silent = createLogger({ agent: "cu-test", level: "silent" });
@@ -258,6 +259,28 @@ describe("agents/compute: ComputeUnit", function () {
     const d = await makeCu(path.join(tmp, "e4.sqlite"), sourceOf(forged));
     expect(await d.cu.evaluate(sys.process).catch((e: ComputeError) => e.code)).to.equal("BadSignature");
     expect(d.cu.state(sys.process).slot).to.equal(-1n);
+  });
+
+  it("test_evaluate_signedLengthNotTheMessages_refusedAsLengthMismatch_nothingEvaluatedOrCommitted", async function () {
+    // The scheduler signs slot 2 with the message's true hash but another length (one byte more, one
+    // less, 2 MB): a broken log, like a hash mismatch. Slots 0 and 1 are evaluated, nothing from slot 2 on.
+    const bytes = log[2].message.length;
+    for (const [i, messageLength] of [bytes + 1, bytes - 1, 2 * 1024 * 1024].entries()) {
+      const assignment = { ...log[2].assignment, messageLength };
+      const lying = {
+        ...log[2],
+        assignment,
+        signature: await signAssignment(sys.scheduler, sys.domain, assignment),
+      };
+      const a = await makeCu(path.join(tmp, `len${i}.sqlite`), sourceOf([...log.slice(0, 2), lying]));
+      const err = await a.cu.evaluate(sys.process).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(ComputeError);
+      expect((err as ComputeError).code).to.equal("LengthMismatch");
+      expect((err as ComputeError).message).to.contain(`not the assignment's messageLength ${messageLength}`);
+      expect(a.cu.state(sys.process).slot).to.equal(1n);
+      expect(await a.cu.evaluate(sys.process).catch((e: ComputeError) => e.code)).to.equal("LengthMismatch");
+      expect(await a.cu.commit(sys.process)).to.deep.equal([]);
+    }
   });
 
   it("dry-runs a message on a copy of the state", async function () {

@@ -30,6 +30,7 @@ interface AssignmentJson {
   slot: number;
   messageId: string;
   messageHash: string;
+  messageLength: number;
   timestamp: number;
   blockHeight: number;
   prevAssignmentHash: string;

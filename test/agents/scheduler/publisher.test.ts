@@ -199,6 +199,7 @@ describe("agents/scheduler/domain/publisher", function () {
         slot: BigInt(tag(t, "Nonce")!),
         messageId: "0x" + Buffer.from(tag(t, "Message")!, "base64url").toString("hex"),
         messageHash: tag(t, "Holo-Message-Hash")!,
+        messageLength: Number(tag(t, "Holo-Message-Length")!),
         timestamp: BigInt(tag(t, "Timestamp")!),
         blockHeight: BigInt(tag(t, "Block-Height")!),
         prevAssignmentHash: tag(t, "Holo-Prev-Assignment-Hash")!,

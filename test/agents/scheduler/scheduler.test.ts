@@ -8,12 +8,15 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 
 import { DataItem, EthereumSigner, createData } from "@dha-team/arbundles";
+import Database from "better-sqlite3";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
 import { createSignedMessage, verifyDataItem } from "../../../agents/common/arweave";
 import { SchedulerError, StoreIdentityError } from "../../../agents/scheduler/domain/errors";
 import type { PendingSpawn, Scheduler, SignedAssignment } from "../../../agents/scheduler/domain/scheduler";
+import { openStore } from "../../../agents/common/store";
+import { SCHEDULER_MIGRATIONS } from "../../../agents/scheduler/domain/store";
 import { encodeMessage } from "../../../machine/process/message";
 import {
   assignmentDomain,
@@ -118,6 +121,11 @@ describe("agents/scheduler/domain/scheduler", function () {
       data: new Uint8Array(item.rawData),
     });
     expect(r.assignment.messageHash).to.equal(ethers.keccak256(encoded));
+    // the signed length is the canonical encoding's: the start step of a dispute needs no bytes
+    expect(r.assignment.messageLength).to.equal(encoded.length);
+    expect(recoverAssignmentSigner(scheduler.domain, r.assignment, r.assignment.signature)).to.equal(
+      scheduler.address,
+    );
     expect(r.assignment.messageId).to.equal(ethers.hexlify(Buffer.from(item.id, "base64url")));
     expect(r.id).to.equal(item.id);
     store.close();
@@ -147,6 +155,7 @@ describe("agents/scheduler/domain/scheduler", function () {
       data: new Uint8Array(item.rawData),
     });
     expect(r.assignment.messageHash).to.equal(ethers.keccak256(encoded));
+    expect(r.assignment.messageLength).to.equal(encoded.length);
     store.close();
   });
 
@@ -231,6 +240,29 @@ describe("agents/scheduler/domain/scheduler", function () {
     const all = allAssignments(second.scheduler, chain.reg.process);
     expect(findChainBreak(chain.reg.domain, all)).to.equal(-1);
     second.store.close();
+  });
+
+  it("test_store_migration4_earlierStoreOpens_rowsSignedWithoutLength_refusedAsLegacyAssignments", async function () {
+    // A store at version 3 (before messageLength) migrates and is used as it is when it holds no assignment.
+    const empty = path.join(dir, "v3.sqlite");
+    openStore(empty, SCHEDULER_MIGRATIONS.slice(0, 3)).close();
+    const migrated = await makeScheduler(chain, empty);
+    expect(migrated.store.version).to.equal(4);
+    const r = await migrated.scheduler.accept(await message(chain.reg.process, "after migration"));
+    expect(r.assignment.messageLength).to.be.greaterThan(0);
+    migrated.store.close();
+    // Rows written before migration 4 have no message_length (signed under the earlier Assignment type).
+    const raw = new Database(empty);
+    raw.prepare("UPDATE assignments SET message_length = NULL").run();
+    raw.close();
+    try {
+      await makeScheduler(chain, empty, { register: false });
+      expect.fail("expected LegacyAssignments");
+    } catch (error) {
+      expect(error).to.be.instanceOf(SchedulerError);
+      expect((error as SchedulerError).name).to.equal("LegacyAssignments");
+      expect((error as Error).message).to.include("1 assignments signed without messageLength");
+    }
   });
 
   it("refuses a store written under another key or registry", async function () {

@@ -31,12 +31,19 @@ import { assignmentTags } from "../../../agents/scheduler/domain/publisher";
 import { canonicalEncoding } from "../../../agents/scheduler/domain/scheduler";
 import { startScheduler, type RunningScheduler } from "../../../agents/scheduler/main";
 import { WatcherSettings } from "../../../agents/watcher/config";
-import { ArweaveLogSource } from "../../../agents/watcher/domain/arweave-log";
+import { ArweaveLogSource, assignmentFromTags } from "../../../agents/watcher/domain/arweave-log";
+import { WatcherError } from "../../../agents/watcher/domain/errors";
+import { verifyEntry } from "../../../agents/watcher/domain/watcher";
 import { main, startWatcher } from "../../../agents/watcher/main";
 import { startJsonRpcServer, type RunningJsonRpcServer } from "../../../cli/lib/jsonrpc";
 import { Process } from "../../../machine/process";
 import { liarTrace, type SlotInput } from "../../../sdk/ts/dispute";
-import { assignmentHash, signAssignment } from "../../../sdk/ts/assignments";
+import {
+  assignmentDomain,
+  assignmentHash,
+  signAssignment,
+  signAssignmentWithKey,
+} from "../../../sdk/ts/assignments";
 import { commitmentId, type Commitment } from "../../../sdk/ts/results";
 import { deployGameSystem, increaseTime, postClaim, traceOf, type GameSystem } from "../../helpers/game";
 import { accountKey, arweaveWallet, message, tempDir } from "../scheduler/helpers";
@@ -229,6 +236,7 @@ describe("agents/watcher", function () {
           hash: assignmentHash(sys.domain, a),
           signature,
           message_hash: a.messageHash,
+          message_length: Number(a.messageLength),
           prev_hash: a.prevAssignmentHash,
           scheduler: sys.scheduler.address,
         }),
@@ -454,6 +462,7 @@ describe("agents/watcher", function () {
           hash: assignmentHash(sys.domain, other),
           signature: await signAssignment(sys.scheduler, sys.domain, other),
           message_hash: other.messageHash,
+          message_length: Number(other.messageLength),
           prev_hash: other.prevAssignmentHash,
           scheduler: sys.scheduler.address,
         }),
@@ -606,5 +615,84 @@ describe("agents/watcher", function () {
     expect(written.out).to.match(/holo-watcher/);
     expect(written.out).to.match(/disputeGame|--dispute-game/);
     expect(written.err).to.match(/rpcUrl|--rpc-url/);
+  });
+});
+
+describe("agents/watcher: the signed message length", function () {
+  const key = "0x" + "5c".repeat(32);
+  const scheduler = new ethers.Wallet(key).address;
+  const process = "0x" + "ab".repeat(32);
+  const domain = assignmentDomain(31337n, "0x" + "11".repeat(20));
+  const w = { id: process, scheduler, domain };
+  const bytes = new Uint8Array(300).fill(7);
+
+  function entry(messageLength: number, message = bytes) {
+    const assignment = {
+      process,
+      slot: 0n,
+      messageId: ethers.id("message 0"),
+      messageHash: ethers.keccak256(bytes),
+      messageLength,
+      timestamp: 1_700_000_000_000n,
+      blockHeight: 1_500_000n,
+      prevAssignmentHash: ethers.ZeroHash,
+    };
+    return { assignment, signature: signAssignmentWithKey(key, domain, assignment), message };
+  }
+
+  it("test_verifyEntry_signedLengthNotTheMessages_refusedAsLengthMismatch", function () {
+    const ok = entry(bytes.length);
+    expect(verifyEntry(w, 0n, ethers.ZeroHash, ok)).to.equal(assignmentHash(domain, ok.assignment));
+    // The scheduler's own signature over the true hash and another length: a broken log, as a hash mismatch.
+    for (const messageLength of [bytes.length + 1, bytes.length - 1, 0, 2 * 1024 * 1024]) {
+      expect(() => verifyEntry(w, 0n, ethers.ZeroHash, entry(messageLength)))
+        .to.throw(WatcherError, `not the assignment's messageLength ${messageLength}`)
+        .with.property("code", "LengthMismatch");
+    }
+    // A log that does not give the length at all (an SU of the earlier type) is a mismatch too, not a crash.
+    const missing = {
+      ...ok,
+      assignment: { ...ok.assignment, messageLength: undefined as unknown as number },
+    };
+    expect(() => verifyEntry(w, 0n, ethers.ZeroHash, missing))
+      .to.throw(WatcherError)
+      .with.property("code", "LengthMismatch");
+    // Bytes that do not hash to messageHash are still a HashMismatch (checked first).
+    expect(() => verifyEntry(w, 0n, ethers.ZeroHash, entry(301, new Uint8Array(301))))
+      .to.throw(WatcherError)
+      .with.property("code", "HashMismatch");
+  });
+
+  it("test_assignmentFromTags_missingOrMalformedMessageLength_namedReason", function () {
+    const e = entry(bytes.length);
+    const tags = assignmentTags({
+      process,
+      slot: 0,
+      message_id: Buffer.from(ethers.getBytes(e.assignment.messageId)).toString("base64url"),
+      timestamp: Number(e.assignment.timestamp),
+      block_height: Number(e.assignment.blockHeight),
+      hash: assignmentHash(domain, e.assignment),
+      signature: e.signature,
+      message_hash: e.assignment.messageHash,
+      message_length: bytes.length,
+      prev_hash: e.assignment.prevAssignmentHash,
+      scheduler,
+    });
+    expect(tags.find((t) => t.name === "Holo-Message-Length")?.value).to.equal("300");
+    const parsed = assignmentFromTags({ tags });
+    if (typeof parsed === "string") throw new Error(parsed);
+    expect(parsed.assignment.messageLength).to.equal(300);
+    expect(assignmentHash(domain, parsed.assignment)).to.equal(assignmentHash(domain, e.assignment));
+    const max = assignmentFromTags({
+      tags: tags.map((t) => (t.name === "Holo-Message-Length" ? { ...t, value: "4294967295" } : t)),
+    });
+    expect(typeof max === "string" ? max : max.assignment.messageLength).to.equal(2 ** 32 - 1);
+    expect(assignmentFromTags({ tags: tags.filter((t) => t.name !== "Holo-Message-Length") })).to.equal(
+      "Holo-Message-Length",
+    );
+    for (const value of ["", "-1", "01", "1.5", "0x10", "4294967296", "99999999999", " 300"]) {
+      const bad = tags.map((t) => (t.name === "Holo-Message-Length" ? { ...t, value } : t));
+      expect(assignmentFromTags({ tags: bad }), value).to.equal("Holo-Message-Length");
+    }
   });
 });

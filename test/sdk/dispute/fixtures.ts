@@ -85,6 +85,7 @@ export async function signedSlots(
       slot: BigInt(i),
       messageId: hexlify(bytes32(`message ${i}`)),
       messageHash: keccak256(bytes),
+      messageLength: bytes.length,
       timestamp: 1_700_000_000_000n + BigInt(i),
       blockHeight: 1_500_000n + BigInt(i) / 10n,
       prevAssignmentHash: prev,

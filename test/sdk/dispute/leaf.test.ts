@@ -168,7 +168,7 @@ for (const spec of FIXTURE_SPECS) {
       }
     });
 
-    it("a start leaf reveals P_j's fields, T_j, A_j, the module, the signed assignment and the message", () => {
+    it("a start leaf reveals P_j's fields, T_j, A_j, the module and the signed assignment (the message's hash and length, no bytes)", () => {
       for (let j = 0; j < t.slots; j++) {
         const leaf = startLeaf(t, BigInt(j) << 32n);
         const b = t.boundary(j);
@@ -181,8 +181,10 @@ for (const spec of FIXTURE_SPECS) {
             ["Holo:Process:", t.moduleRoot, leaf.memoryRoot, leaf.memoryPages, leaf.globalsRoot],
           ),
         ).to.equal(b.processHash);
-        expect(leaf.message).to.equal(hexlify(rec.message));
-        expect(keccak256(leaf.message)).to.equal(leaf.assignment.messageHash);
+        // no message bytes: the assignment signs the message's hash and length
+        expect(leaf).to.not.have.property("message");
+        expect(keccak256(rec.message)).to.equal(leaf.assignment.messageHash);
+        expect(leaf.assignment.messageLength).to.equal(rec.message.length);
         expect(leaf.assignment.slot).to.equal(t.firstSlot + BigInt(j));
         expect(leaf.assignment.prevAssignmentHash).to.equal(b.assignmentHash);
         expect(leaf.signature).to.equal(rec.signature.toLowerCase());
@@ -285,7 +287,22 @@ describe("dispute leaf: refused leaves carry the contract's error names", () => 
       () => start((l) => ({ ...l, module: { ...l.module, handleLocals: l.module.handleLocals + 1 } })),
       "DisputeGameModuleMismatch",
     );
-    expectLeafError(() => start((l) => ({ ...l, message: flip(l.message) })), "DisputeGameMessageHash");
+    expectLeafError(
+      () =>
+        start((l) => ({
+          ...l,
+          assignment: { ...l.assignment, messageHash: flip(l.assignment.messageHash) },
+        })),
+      "DisputeGameAssignmentSigner",
+    );
+    expectLeafError(
+      () =>
+        start((l) => ({
+          ...l,
+          assignment: { ...l.assignment, messageLength: l.assignment.messageLength + 1 },
+        })),
+      "DisputeGameAssignmentSigner",
+    );
     expectLeafError(
       () => start((l) => ({ ...l, assignment: { ...l.assignment, process: flip(l.assignment.process) } })),
       "DisputeGameAssignment",

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { getBytes, hexlify, keccak256, solidityPackedKeccak256 } from "ethers";
 import { toHex } from "../../../machine/code/hash";
 import { messageStartHash, Process } from "../../../machine/process";
-import { assignmentHash } from "../../../sdk/ts/assignments";
+import { assignmentHash, signAssignment } from "../../../sdk/ts/assignments";
 import { buildResultsTree, resultLeaf, resultNode } from "../../../sdk/ts/results";
 import {
   bisectionPositions,
@@ -28,6 +28,7 @@ import {
   FIXTURE_SPECS,
   fixture,
   OTHER_SIGNER,
+  SCHEDULER,
   signedSlots,
   type Fixture,
 } from "./fixtures";
@@ -444,6 +445,15 @@ describe("dispute trace: bad input", () => {
     const message = s.message.slice();
     message[message.length - 1] ^= 1;
     expectDisputeError(() => build({ slots: [f.options.slots[0], { ...s, message }] }), "MessageHash");
+  });
+
+  it("a message whose length is not the assignment's signed messageLength", async () => {
+    const [s0, s1] = f.options.slots as NonNullable<TraceOptions["slots"][number]>[];
+    for (const messageLength of [s1.message.length + 1, s1.message.length - 1, 2 ** 21]) {
+      const assignment = { ...s1.assignment, messageLength };
+      const signature = await signAssignment(SCHEDULER, DOMAIN, assignment);
+      expectDisputeError(() => build({ slots: [s0, { ...s1, assignment, signature }] }), "MessageLength");
+    }
   });
 
   it("assignments of another process or slot, out of the chain, or signed by someone else", async () => {

@@ -17,7 +17,7 @@ import { createMetrics, type AgentMetrics } from "../../../agents/common/metrics
 import type { ComputeUnit } from "../../../agents/compute/domain/compute";
 import { ComputeSettings } from "../../../agents/compute/config";
 import { ComputeError } from "../../../agents/compute/domain/errors";
-import { COMPUTE_MIGRATIONS, openComputeStore } from "../../../agents/compute/domain/store";
+import { COMPUTE_MIGRATIONS } from "../../../agents/compute/domain/store";
 import { startCompute } from "../../../agents/compute/main";
 import { openStore, type Store } from "../../../agents/common/store";
 import { assignMessages, deployGameSystem, increaseTime, type GameSystem } from "../../helpers/game";
@@ -412,7 +412,7 @@ describe("agents/compute: store migration 3 (commitments rebuilt for pruned rang
       v2.db.prepare(insert).run("0xb", 10, 19, "refused", null, "ResultRegistryInsufficientStake");
       v2.close();
 
-      const v3 = openComputeStore(file);
+      const v3 = openStore(file, COMPUTE_MIGRATIONS.slice(0, 3));
       try {
         expect(v3.version).to.equal(3);
         expect(v3.db.prepare("SELECT * FROM commitments ORDER BY first_slot").all()).to.deep.equal([

@@ -145,7 +145,16 @@ describe("agents/compute: several CUs on one process", function () {
 
     // The loser posts [15, 19] on the tip at once (slots uncommitted again by a rebase are due); the
     // winner posts its own [15, 19] once its last 5 slots are commitEveryMs old.
+    // The loser hashed its own page and commitment ends, not slot 14: the rebase check computes it (once).
+    const ownHash = () =>
+      (
+        l.store.db.prepare("SELECT state_hash FROM evaluations WHERE slot = 14").get() as {
+          state_hash: string | null;
+        }
+      ).state_hash;
+    expect(ownHash()).to.equal(null);
     const [l15] = await l.cu.commit(sys.process);
+    expect(ownHash()).to.equal(w.cu.commitments(sys.process)[0].commitment.stateHash);
     expect(await w.cu.commit(sys.process)).to.deep.equal([]);
     t += 60_000;
     const [w15] = await w.cu.commit(sys.process);

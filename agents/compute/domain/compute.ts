@@ -1301,7 +1301,8 @@ export class ComputeUnit {
    * names it.
    */
   private async record(f: Followed, first: bigint, last: bigint, parent: string): Promise<Commitment> {
-    if (last + 1n > f.commitFrom) f.commitFrom = last + 1n;
+    // The next commitment starts after this one (on a rebase too): evaluation hashes where it will end.
+    f.commitFrom = last + 1n;
     const rows = this.o.store.db
       .prepare(
         "SELECT slot, message_id, result, result_hash, state_hash, assignment_hash FROM evaluations WHERE process = ? AND slot >= ? AND slot <= ? ORDER BY slot",

@@ -110,7 +110,12 @@ export interface Evaluation {
   assignmentHash: string;
   result: MessageResult;
   resultHash: string;
-  stateHash: string;
+  /**
+   * The process-state hash after this slot. It is taken only at a page's last slot, at checkpoints and at
+   * commitment ends (null elsewhere from {@link ComputeUnit.evaluations} and {@link ComputeUnit.evaluationOf});
+   * {@link ComputeUnit.evaluation} and {@link ComputeUnit.stateHashAt} compute a missing one (and store it).
+   */
+  stateHash: string | null;
   steps: number;
 }
 
@@ -187,9 +192,9 @@ interface Applied {
   ah: string;
   slot: bigint;
   out: ReturnType<FastProcess["evaluate"]>;
-  /** Result hash and process-state hash after it, as hex. */
+  /** Result hash and process-state hash after it, as hex (sh: null where not taken, see {@link mustHash}). */
   rh: string;
-  sh: string;
+  sh: string | null;
   checkpoint: Uint8Array | undefined;
 }
 
@@ -205,7 +210,13 @@ interface Followed {
   domain: TypedDataDomain;
   nextSlot: bigint;
   lastAssignmentHash: string;
+  /** The process-state hash after nextSlot − 1 (exact between pages: a page's last slot is always hashed). */
   stateHash: string;
+  /**
+   * Where this CU's next commitment starts as far as evaluation knows (the slot after its latest recorded
+   * one): the slots that end `commitEverySlots` ranges from here are hashed when evaluated.
+   */
+  commitFrom: bigint;
   /** When the oldest uncommitted slot was evaluated (ms), undefined when none is. */
   pendingSince: number | undefined;
   /** Set when the log failed verification: evaluation of this process stops. */
@@ -221,7 +232,7 @@ interface EvalRow {
   assignment_hash: string;
   result: string;
   result_hash: string;
-  state_hash: string;
+  state_hash: string | null;
   steps: number;
   signed: string | null;
 }
@@ -402,6 +413,7 @@ export class ComputeUnit {
       nextSlot: 0n,
       lastAssignmentHash: ZeroHash,
       stateHash: initial,
+      commitFrom: 0n,
       pendingSince: undefined,
       halted: undefined,
       disagreed: undefined,
@@ -416,17 +428,33 @@ export class ComputeUnit {
       f.fast = this.stateAt(f, BigInt(last.slot));
       f.nextSlot = BigInt(last.slot) + 1n;
       f.lastAssignmentHash = last.assignment_hash;
-      f.stateHash = last.state_hash;
+      // A page's last slot is hashed, so the last row normally is; else the cursor (same transaction) has it.
+      let sh = last.state_hash;
+      if (sh === null) {
+        sh = hexlify(f.fast.processStateHash());
+        const cursor = this.o.store.db
+          .prepare("SELECT next_slot, state_hash FROM cursors WHERE process = ?")
+          .get(id) as { next_slot: number; state_hash: string } | undefined;
+        if (cursor !== undefined && cursor.next_slot === last.slot + 1 && cursor.state_hash !== sh) {
+          throw new ComputeError(
+            "ResultsChanged",
+            `process ${id} slot ${last.slot}: re-evaluation differs from the stored state`,
+          );
+        }
+        this.storeStateHash(f, BigInt(last.slot), sh);
+      }
+      f.stateHash = sh;
     }
-    if (this.uncommittedFrom(f) < f.nextSlot) f.pendingSince = this.now();
+    f.commitFrom = this.uncommittedFrom(f);
+    if (f.commitFrom < f.nextSlot) f.pendingSince = this.now();
     this.followed.set(id, f);
   }
 
   /**
    * A new FastProcess in the state after `slot` (−1: the initial state): restored from the latest stored
    * checkpoint at or before `slot`, then the stored messages after it re-evaluated, each result hash and
-   * state hash checked against the stored one (`ResultsChanged`). A checkpoint that cannot be restored is
-   * skipped (logged) for the initial state.
+   * each stored state hash (most slots have none) checked against the stored one (`ResultsChanged`). A
+   * checkpoint that cannot be restored is skipped (logged) for the initial state.
    */
   private stateAt(f: Followed, slot: bigint): FastProcess {
     const db = this.o.store.db;
@@ -436,8 +464,7 @@ export class ComputeUnit {
     if (slot >= 0n) {
       const ck = db
         .prepare(
-          `SELECT c.slot, c.state, e.state_hash FROM checkpoints c JOIN evaluations e ON e.process = c.process AND e.slot = c.slot
-           WHERE c.process = ? AND c.slot <= ? ORDER BY c.slot DESC LIMIT 1`,
+          "SELECT slot, state, state_hash FROM checkpoints WHERE process = ? AND slot <= ? ORDER BY slot DESC LIMIT 1",
         )
         .get(f.id, Number(slot)) as { slot: number; state: Buffer; state_hash: string } | undefined;
       if (ck !== undefined) {
@@ -473,7 +500,7 @@ export class ComputeUnit {
       const out = fast.evaluate(new Uint8Array(row.message), f.stepLimit);
       if (
         hexlify(out.resultHash) !== row.result_hash ||
-        hexlify(fast.processStateHash()) !== row.state_hash
+        (row.state_hash !== null && hexlify(fast.processStateHash()) !== row.state_hash)
       ) {
         throw new ComputeError(
           "ResultsChanged",
@@ -485,6 +512,51 @@ export class ComputeUnit {
     if (expect !== slot + 1n)
       throw new ComputeError("SlotGap", `process ${f.id}: slot ${expect} is not stored`);
     return fast;
+  }
+
+  /**
+   * The process-state hash after `slot` (−1: the initial state): the stored one, else computed from the
+   * nearest checkpoint at or before it ({@link stateAt}, checked against the stored hashes) and stored, so
+   * it is computed once. `NotEvaluated` for a slot not evaluated yet.
+   */
+  stateHashAt(process: string, slot: bigint): string {
+    return this.hashAt(this.get(process), slot);
+  }
+
+  private hashAt(f: Followed, slot: bigint): string {
+    if (slot < 0n) return f.initialStateHash;
+    if (slot === f.nextSlot - 1n) return f.stateHash;
+    const row = this.o.store.db
+      .prepare("SELECT state_hash FROM evaluations WHERE process = ? AND slot = ?")
+      .get(f.id, Number(slot)) as Pick<EvalRow, "state_hash"> | undefined;
+    if (row === undefined) {
+      throw new ComputeError("NotEvaluated", `process ${f.id}: slot ${slot} is not evaluated`);
+    }
+    if (row.state_hash !== null) return row.state_hash;
+    const sh = hexlify(this.stateAt(f, slot).processStateHash());
+    this.storeStateHash(f, slot, sh);
+    this.o.logger.debug(
+      { event: "cu.state.rebuilt", process: f.id, slot: slot.toString() },
+      "process-state hash computed from a checkpoint",
+    );
+    return sh;
+  }
+
+  private storeStateHash(f: Followed, slot: bigint, sh: string): void {
+    this.o.store.db
+      .prepare("UPDATE evaluations SET state_hash = ? WHERE process = ? AND slot = ? AND state_hash IS NULL")
+      .run(sh, f.id, Number(slot));
+  }
+
+  /**
+   * Whether the state after `slot` is hashed when it is evaluated: at checkpoints and where a
+   * `commitEverySlots` commitment from {@link Followed.commitFrom} ends (a page's last slot is hashed by
+   * {@link evaluate}). Any other slot's hash is computed only if ever needed ({@link hashAt}).
+   */
+  private mustHash(f: Followed, slot: bigint): boolean {
+    if ((slot + 1n) % this.checkpointEvery === 0n) return true;
+    const n = BigInt(this.o.commitEverySlots);
+    return n > 0n && slot >= f.commitFrom && (slot - f.commitFrom + 1n) % n === 0n;
   }
 
   /** The process ids followed. */
@@ -579,6 +651,12 @@ export class ComputeUnit {
         }
         done.push(this.apply(f, e, ah));
       }
+      // The state after a page's last slot is always hashed: the cursor and `state()` stay exact.
+      const end = done[done.length - 1];
+      if (end !== undefined && end.sh === null) {
+        end.sh = hexlify(f.fast.processStateHash());
+        f.stateHash = end.sh;
+      }
       this.persist(f, done);
       n += done.length;
       if (refused !== undefined) throw refused;
@@ -591,12 +669,13 @@ export class ComputeUnit {
     const started = performance.now();
     const out = f.fast.evaluate(e.message, f.stepLimit);
     const rh = hexlify(out.resultHash);
-    const sh = hexlify(f.fast.processStateHash());
     const slot = f.nextSlot;
+    // The hash is most of a slot's cost (docs/benchmarks.md): taken only where it can be needed.
+    const sh = this.mustHash(f, slot) ? hexlify(f.fast.processStateHash()) : null;
     const checkpoint = (slot + 1n) % this.checkpointEvery === 0n ? f.fast.checkpoint() : undefined;
     f.nextSlot = slot + 1n;
     f.lastAssignmentHash = ah;
-    f.stateHash = sh;
+    if (sh !== null) f.stateHash = sh;
     this.o.metrics?.get("holo_cu_eval_seconds").observe((performance.now() - started) / 1000);
     return { e, ah, slot, out, rh, sh, checkpoint };
   }
@@ -630,13 +709,13 @@ export class ComputeUnit {
             d.out.steps,
             signedToJson(d.e),
           );
-          if (d.checkpoint !== undefined) keep.run(f.id, Number(d.slot), d.sh, Buffer.from(d.checkpoint));
+          if (d.checkpoint !== undefined) keep.run(f.id, Number(d.slot), d.sh!, Buffer.from(d.checkpoint));
         }
         db.prepare(
           `INSERT INTO cursors (process, next_slot, last_assignment_hash, state_hash) VALUES (?, ?, ?, ?)
            ON CONFLICT (process) DO UPDATE SET next_slot = excluded.next_slot,
              last_assignment_hash = excluded.last_assignment_hash, state_hash = excluded.state_hash`,
-        ).run(f.id, Number(last.slot) + 1, last.ah, last.sh);
+        ).run(f.id, Number(last.slot) + 1, last.ah, last.sh!);
       });
     } catch (error) {
       f.halted = new ComputeError(
@@ -663,16 +742,17 @@ export class ComputeUnit {
     this.o.metrics?.get("holo_cu_slots_evaluated_total").inc(done.length);
   }
 
-  /** A stored evaluation, by slot. */
+  /** A stored evaluation, by slot, with its state hash (computed and stored when it was not taken). */
   evaluation(process: string, slot: bigint): Evaluation | undefined {
     const f = this.get(process);
     const row = this.o.store.db
       .prepare("SELECT * FROM evaluations WHERE process = ? AND slot = ?")
       .get(f.id, Number(slot)) as EvalRow | undefined;
-    return row && this.toEvaluation(f.id, row);
+    if (row === undefined) return undefined;
+    return { ...this.toEvaluation(f.id, row), stateHash: row.state_hash ?? this.hashAt(f, slot) };
   }
 
-  /** A stored evaluation, by message id. */
+  /** A stored evaluation, by message id (its state hash null where not taken). */
   evaluationOf(process: string, messageId: string): Evaluation | undefined {
     const f = this.get(process);
     const row = this.o.store.db
@@ -681,7 +761,7 @@ export class ComputeUnit {
     return row && this.toEvaluation(f.id, row);
   }
 
-  /** Stored evaluations of slots `[from, to]`, at most `limit`. */
+  /** Stored evaluations of slots `[from, to]`, at most `limit` (state hashes null where not taken). */
   evaluations(process: string, from: bigint, to: bigint, limit: number): Evaluation[] {
     const f = this.get(process);
     const rows = this.o.store.db
@@ -1086,9 +1166,11 @@ export class ComputeUnit {
     }
     const content = await this.contentOf(f, tip.id);
     if (content === undefined) return { kind: "wait", why: `the finalized tip ${tip.id} is not found` };
-    const ev = this.o.store.db
+    const row = this.o.store.db
       .prepare("SELECT assignment_hash, state_hash FROM evaluations WHERE process = ? AND slot = ?")
       .get(f.id, Number(tip.lastSlot)) as Pick<EvalRow, "assignment_hash" | "state_hash"> | undefined;
+    // Another CU's tip need not end where this CU hashed: computed from a checkpoint then (once).
+    const ev = row && { ...row, state_hash: row.state_hash ?? this.hashAt(f, tip.lastSlot) };
     if (
       ev === undefined ||
       ev.state_hash.toLowerCase() !== content.stateHash.toLowerCase() ||
@@ -1238,6 +1320,8 @@ export class ComputeUnit {
    * names it.
    */
   private async record(f: Followed, first: bigint, last: bigint, parent: string): Promise<Commitment> {
+    // The next commitment starts after this one (on a rebase too): evaluation hashes where it will end.
+    f.commitFrom = last + 1n;
     const rows = this.o.store.db
       .prepare(
         "SELECT slot, message_id, result, result_hash, state_hash, assignment_hash FROM evaluations WHERE process = ? AND slot >= ? AND slot <= ? ORDER BY slot",
@@ -1249,12 +1333,14 @@ export class ComputeUnit {
     const slots = Number(last - first) + 1;
     if (rows.length !== slots)
       throw new ComputeError("SlotGap", `slots [${first}, ${last}] are not all evaluated`);
+    // Evaluation hashes where commitments end; a range that ends elsewhere (a rebase) computes it once.
+    const stateHash = rows[slots - 1].state_hash ?? this.hashAt(f, last);
     const claimed = claimedHashes(
       this.o.fault,
       first,
       last,
       rows.map((r) => r.result_hash),
-      rows[slots - 1].state_hash,
+      stateHash,
     );
     const chain = new ResultsChain(f.id, first, resultsDepth(slots), claimed.resultHashes);
     const c: Commitment = {
@@ -1523,9 +1609,13 @@ export class ComputeUnit {
         ? undefined
         : (db
             .prepare("SELECT assignment_hash, state_hash FROM evaluations WHERE process = ? AND slot = ?")
-            .get(f.id, Number(parentSlot)) as Pick<EvalRow, "assignment_hash" | "state_hash">);
-    const parentState = parentRow?.state_hash ?? f.initialStateHash;
+            .get(f.id, Number(parentSlot)) as Pick<EvalRow, "assignment_hash" | "state_hash"> | undefined);
     const fast = this.stateAt(f, parentSlot);
+    let parentState = parentRow?.state_hash ?? f.initialStateHash;
+    if (parentRow !== undefined && parentRow.state_hash === null) {
+      parentState = hexlify(fast.processStateHash());
+      this.storeStateHash(f, parentSlot, parentState);
+    }
     const proc = Process.fromWasm(f.wasm, { memoryLimitPages: f.memoryPages });
     const m = proc.machine;
     const pages = fast.pages();
@@ -1553,7 +1643,8 @@ export class ComputeUnit {
       resultsDepth(n),
       rows.map((r) => r.result_hash),
     );
-    if (truth.stateHash !== rows[n - 1].state_hash || truth.resultsRoot !== stored.roots[n]) {
+    const lastState = rows[n - 1].state_hash ?? this.hashAt(f, c.lastSlot);
+    if (truth.stateHash !== lastState || truth.resultsRoot !== stored.roots[n]) {
       throw new ComputeError(
         "ResultsChanged",
         `process ${f.id}: the trace of slots [${c.firstSlot}, ${c.lastSlot}] differs from the stored results`,

@@ -100,6 +100,35 @@ export const COMPUTE_MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX commitments_process ON commitments (process, first_slot);
     `,
   },
+  {
+    version: 4,
+    name: "compute-sparse-state-hash",
+    up: `
+      -- The process-state hash is taken only at a page's last slot, at checkpoints and at commitment ends
+      -- (docs/benchmarks.md, issue 7): NULL at any other slot, computed from a checkpoint when needed.
+      -- SQLite cannot drop NOT NULL: rebuilt, rows and columns in the same order, its index again.
+      CREATE TABLE evaluations_v4 (
+        process TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        message_id TEXT NOT NULL,            -- the assignment's messageId (0x hex)
+        message BLOB NOT NULL,               -- the canonical message bytes (kept to rebuild the state)
+        assignment_hash TEXT NOT NULL,
+        result TEXT NOT NULL,                -- the MessageResult as JSON (items' bytes as 0x hex)
+        result_hash TEXT NOT NULL,
+        state_hash TEXT,                     -- the process-state hash after this slot, NULL where not taken
+        steps INTEGER NOT NULL,
+        signed TEXT,                         -- the signed assignment as JSON (NULL before migration 2)
+        PRIMARY KEY (process, slot)
+      );
+      INSERT INTO evaluations_v4 (process, slot, message_id, message, assignment_hash, result, result_hash,
+          state_hash, steps, signed)
+        SELECT process, slot, message_id, message, assignment_hash, result, result_hash, state_hash, steps, signed
+        FROM evaluations ORDER BY process, slot;
+      DROP TABLE evaluations;
+      ALTER TABLE evaluations_v4 RENAME TO evaluations;
+      CREATE INDEX evaluations_message ON evaluations (message_id);
+    `,
+  },
 ]);
 
 export function openComputeStore(file: string): Store {

@@ -17,7 +17,7 @@ import { createMetrics, type AgentMetrics } from "../../../agents/common/metrics
 import type { ComputeUnit } from "../../../agents/compute/domain/compute";
 import { ComputeSettings } from "../../../agents/compute/config";
 import { ComputeError } from "../../../agents/compute/domain/errors";
-import { COMPUTE_MIGRATIONS, openComputeStore } from "../../../agents/compute/domain/store";
+import { COMPUTE_MIGRATIONS } from "../../../agents/compute/domain/store";
 import { startCompute } from "../../../agents/compute/main";
 import { openStore, type Store } from "../../../agents/common/store";
 import { assignMessages, deployGameSystem, increaseTime, type GameSystem } from "../../helpers/game";
@@ -145,7 +145,16 @@ describe("agents/compute: several CUs on one process", function () {
 
     // The loser posts [15, 19] on the tip at once (slots uncommitted again by a rebase are due); the
     // winner posts its own [15, 19] once its last 5 slots are commitEveryMs old.
+    // The loser hashed its own page and commitment ends, not slot 14: the rebase check computes it (once).
+    const ownHash = () =>
+      (
+        l.store.db.prepare("SELECT state_hash FROM evaluations WHERE slot = 14").get() as {
+          state_hash: string | null;
+        }
+      ).state_hash;
+    expect(ownHash()).to.equal(null);
     const [l15] = await l.cu.commit(sys.process);
+    expect(ownHash()).to.equal(w.cu.commitments(sys.process)[0].commitment.stateHash);
     expect(await w.cu.commit(sys.process)).to.deep.equal([]);
     t += 60_000;
     const [w15] = await w.cu.commit(sys.process);
@@ -412,7 +421,7 @@ describe("agents/compute: store migration 3 (commitments rebuilt for pruned rang
       v2.db.prepare(insert).run("0xb", 10, 19, "refused", null, "ResultRegistryInsufficientStake");
       v2.close();
 
-      const v3 = openComputeStore(file);
+      const v3 = openStore(file, COMPUTE_MIGRATIONS.slice(0, 3));
       try {
         expect(v3.version).to.equal(3);
         expect(v3.db.prepare("SELECT * FROM commitments ORDER BY first_slot").all()).to.deep.equal([

@@ -6,6 +6,7 @@
 import { hexlify, type TypedDataDomain } from "ethers";
 
 import { FastProcess } from "../../machine/fast";
+import { Process } from "../../machine/process";
 import { assignmentDomain } from "../../sdk/ts/assignments";
 
 /** The registry views used (typechain's ProcessRegistry has them). */
@@ -140,4 +141,19 @@ export async function loadRegisteredProcess(
     initialStateHash: initial,
     domain: assignmentDomain(chainId, registryAddress),
   };
+}
+
+/**
+ * A step-mode {@link Process} in the state of `fast` (its memory and globals): where a game's trace starts. Fast
+ * mode reaches a late slot thousands of times faster than step mode would by replaying the log.
+ */
+export function stepProcessOf(fast: FastProcess, wasm: Uint8Array, memoryPages: number): Process {
+  const proc = Process.fromWasm(wasm, { memoryLimitPages: memoryPages });
+  const m = proc.machine;
+  const pages = fast.pages();
+  if (pages > m.memory.pages) m.memory.grow(pages);
+  if (pages > 0) m.memory.write(0, fast.memoryBytes());
+  fast.allGlobals().forEach((v, i) => m.setGlobal(i, v));
+  m.commit();
+  return proc;
 }

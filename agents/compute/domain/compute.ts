@@ -27,11 +27,12 @@ import {
   loadRegisteredProcess,
   ProcessMismatchError,
   StepLimitTooLargeError,
+  stepProcessOf,
   type RegisteredProcess,
 } from "../../common/process";
 import { FastProcess } from "../../../machine/fast";
 import { CheckpointError } from "../../../machine/fast/process";
-import { Process, type MessageResult } from "../../../machine/process";
+import type { MessageResult } from "../../../machine/process";
 import { assignmentHash, type Assignment } from "../../../sdk/ts/assignments";
 import { recoverAddress } from "../../../sdk/ts/secp256k1";
 import { resultsDepth } from "../../../sdk/ts/dispute/game";
@@ -1616,13 +1617,7 @@ export class ComputeUnit {
       parentState = hexlify(fast.processStateHash());
       this.storeStateHash(f, parentSlot, parentState);
     }
-    const proc = Process.fromWasm(f.wasm, { memoryLimitPages: f.memoryPages });
-    const m = proc.machine;
-    const pages = fast.pages();
-    if (pages > m.memory.pages) m.memory.grow(pages);
-    if (pages > 0) m.memory.write(0, fast.memoryBytes());
-    fast.allGlobals().forEach((v, i) => m.setGlobal(i, v));
-    m.commit();
+    const proc = stepProcessOf(fast, f.wasm, f.memoryPages);
 
     const honest = CommitmentTrace.fromProcess(proc, {
       process: f.id,

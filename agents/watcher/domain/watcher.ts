@@ -26,10 +26,10 @@ import {
   maxReexecutableStepLimit,
   ProcessMismatchError,
   StepLimitTooLargeError,
+  stepProcessOf,
   type RegisteredProcess,
 } from "../../common/process";
 import { FastProcess } from "../../../machine/fast";
-import { Process } from "../../../machine/process";
 import { assignmentHash, recoverAssignmentSigner } from "../../../sdk/ts/assignments";
 import { CommitmentTrace, ResultsChain, resultsDepth } from "../../../sdk/ts/dispute";
 import { commitmentId, type Commitment } from "../../../sdk/ts/results";
@@ -538,8 +538,11 @@ export class Watcher {
     if (last >= w.slots.length) {
       return Promise.reject(new WatcherError("SlotGap", `slots up to ${last} are not re-executed yet`));
     }
-    const proc = Process.fromWasm(w.wasm, { memoryLimitPages: w.memoryPages });
-    for (let s = 0; s < first; s++) proc.handleMessage(w.slots[s].entry.message, { stepLimit: w.stepLimit });
+    // The parent state in fast mode (step mode would take minutes for a commitment late in a long log and
+    // could cost the game its clock), then as a step-mode process; CommitmentTrace checks it is the parent's.
+    const fast = FastProcess.create(w.wasm, { memoryLimitPages: w.memoryPages });
+    for (let s = 0; s < first; s++) fast.evaluate(w.slots[s].entry.message, w.stepLimit);
+    const proc = stepProcessOf(fast, w.wasm, w.memoryPages);
     const before = w.slots[first - 1];
     return Promise.resolve(
       CommitmentTrace.fromProcess(proc, {

@@ -45,7 +45,15 @@ import {
   signAssignmentWithKey,
 } from "../../../sdk/ts/assignments";
 import { commitmentId, type Commitment } from "../../../sdk/ts/results";
-import { deployGameSystem, increaseTime, postClaim, traceOf, type GameSystem } from "../../helpers/game";
+import {
+  assignMessages,
+  deployGameSystem,
+  increaseTime,
+  postClaim,
+  traceOf,
+  type GameSystem,
+} from "../../helpers/game";
+import { ListLogSource } from "../../../agents/compute/domain/log-source";
 import { accountKey, arweaveWallet, message, tempDir } from "../scheduler/helpers";
 
 const silent = createLogger({ agent: "watcher-test", level: "silent" });
@@ -693,6 +701,66 @@ describe("agents/watcher: the signed message length", function () {
     for (const value of ["", "-1", "01", "1.5", "0x10", "4294967296", "99999999999", " 300"]) {
       const bad = tags.map((t) => (t.name === "Holo-Message-Length" ? { ...t, value } : t));
       expect(assignmentFromTags({ tags: bad }), value).to.equal("Holo-Message-Length");
+    }
+  });
+});
+
+describe("agents/watcher: the trace of a commitment late in the log", function () {
+  this.timeout(180_000);
+
+  it("test_traceFor_commitmentAfterEarlierSlots_parentReachedInFastMode_equalsAStepModeReplay", async function () {
+    const sys = await deployGameSystem("counter");
+    const specs = Array.from({ length: 12 }, (_, i) => ({
+      tags: { Action: i % 3 === 2 ? "Get" : "Increment" },
+      data: `late ${i}`,
+    }));
+    const log = await assignMessages(sys, 0n, specs);
+    const source = new ListLogSource();
+    source.append(sys.process, log);
+    const dir = tempDir("holo-watcher-late-");
+    const rpc = await startJsonRpcServer(hre, "127.0.0.1", 0);
+    const wasmFile = path.join(dir, "counter.wasm");
+    fs.writeFileSync(wasmFile, sys.wasm);
+    const config = loadConfig(WatcherSettings, {
+      env: {},
+      flags: {
+        rpcUrl: `http://127.0.0.1:${rpc.port}`,
+        privateKey: accountKey(4),
+        resultRegistry: sys.results.target as string,
+        processRegistry: sys.processes.target as string,
+        disputeGame: sys.game.target as string,
+        stakeManager: sys.stake.target as string,
+        processes: [{ id: sys.process, wasm: wasmFile }],
+        storePath: path.join(dir, "watcher.sqlite"),
+        port: 0,
+        pollMs: "1h",
+        confirmations: 0,
+      },
+    });
+    const w = await startWatcher(config, createLogger({ agent: "watcher", level: "silent" }), {
+      source,
+      loop: false,
+    });
+    try {
+      await w.tick(); // re-executes the 12 slots
+      const first = 8;
+      const c = { process: sys.process, firstSlot: BigInt(first), lastSlot: 11n } as Commitment;
+      const got = (await w.watcher.traceFor(c)).claim();
+
+      // The same commitment's trace from a step-mode replay of slots 0..7.
+      const parentEnd = traceOf(sys, log.slice(0, first)).claim();
+      const proc = Process.fromWasm(sys.wasm, { memoryLimitPages: sys.P.memoryPages });
+      for (const s of log.slice(0, first)) proc.handleMessage(s.message, { stepLimit: sys.P.stepLimit });
+      const want = traceOf(sys, log.slice(first), BigInt(first), {
+        process: proc,
+        prevAssignmentHash: parentEnd.lastAssignmentHash,
+        stateHash: parentEnd.stateHash,
+      }).claim();
+      expect(got).to.deep.equal(want);
+    } finally {
+      await w.stop();
+      await rpc.close(0);
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -120,7 +120,25 @@ async function main(): Promise<void> {
   const verifySecs = Number(process.hrtime.bigint() - v0) / 1e9;
   const avgProofBytes = Math.round(proofs.reduce((n, p) => n + p.proof.length, 0) / PROOFS);
   const as = assemblyScriptBench();
+  // Decoding a large module (≈ 1.6 MB, 200 functions of 800 instructions), median of REPETITIONS after a
+  // warm-up (was an assertion in test/machine/wasm/decode.test.ts; timings belong here).
+  let block = "";
+  for (let i = 0; i < 400; i++) {
+    block += `(local.set 0 (i32.add (local.get 0) (i32.mul (local.get 1) (i32.const ${i * 12345}))))
+      (if (i32.eqz (local.get 0)) (then (br 1)))\n`;
+  }
+  let fns = "";
+  for (let f = 0; f < 200; f++) fns += `(func (param i32 i32) (result i32) (block ${block}) (local.get 0))\n`;
+  const big = new Uint8Array(wabt.parseWat("big.wat", `(module (memory 1) ${fns})`).toBinary({}).buffer);
+  loadWasm(big);
+  const decodeMs = Array.from({ length: REPETITIONS }, () => {
+    const t = process.hrtime.bigint();
+    loadWasm(big);
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  }).sort((a, b) => a - b)[REPETITIONS >> 1];
   const result = {
+    decodeLargeModuleBytes: big.length,
+    decodeLargeModuleMs: Number(decodeMs.toFixed(1)),
     stepPerSec,
     stepPerSecSteps: steps,
     stepPerSecSeconds: Number(secs.toFixed(3)),

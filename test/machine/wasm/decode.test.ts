@@ -326,7 +326,7 @@ describe("wasm decode: the IR", function () {
     expect(indexOf(bytes, [0x0b], f.bodyOffset)).to.be.greaterThan(f.bodyOffset);
   });
 
-  it("loads a 1.6 MB module in well under a second", async function () {
+  it("loads a 1.6 MB module (its time: bench/machine.ts decodeLargeModuleMs)", async function () {
     this.timeout(60_000);
     let block = "";
     for (let i = 0; i < 400; i++) {
@@ -338,14 +338,10 @@ describe("wasm decode: the IR", function () {
       fns += `(func (param i32 i32) (result i32) (block ${block}) (local.get 0))\n`;
     const bytes = await wat(`(module (memory 1) ${fns})`);
     expect(bytes.length).to.be.greaterThan(1 << 20);
-    loadWasm(bytes); // warm-up
-    const t0 = process.hrtime.bigint();
     const m = loadWasm(bytes);
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    console.log(
-      `      ${bytes.length} bytes, ${m.funcs.reduce((a, f) => a + f.body.length, 0)} instructions: ${ms.toFixed(0)} ms`,
-    );
-    expect(ms).to.be.lessThan(1000);
+    const instructions = m.funcs.reduce((a, f) => a + f.body.length, 0);
+    expect(instructions).to.be.greaterThan(0);
+    console.log(`      ${bytes.length} bytes, ${instructions} instructions`);
   });
 });
 

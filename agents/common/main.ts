@@ -13,11 +13,14 @@
 import { Counter, Gauge } from "prom-client";
 import { z } from "zod";
 
+import type { Database } from "better-sqlite3";
+
+import { ChainClient } from "./chain";
 import { ConfigError, describeConfig, duration, loadConfig, type Config, type ConfigSchema } from "./config";
 import { useFastKeccak } from "./hashing";
 import { createHttpServer, type HttpServer } from "./http";
 import { createLogger, logPage, type LogLevel, type Logger } from "./log";
-import { createMetrics } from "./metrics";
+import { createMetrics, type AgentMetrics } from "./metrics";
 import { isTransientNetworkError } from "./retry";
 
 /** The start-up settings every agent takes (added to its schema by {@link runAgent}). */
@@ -70,6 +73,42 @@ export async function needs<T>(dependency: string, step: () => Promise<T>): Prom
     }
     throw error;
   }
+}
+
+/** The chain settings the CU and the watcher share (agents/common/config.ts). */
+export interface AgentChainSettings {
+  rpcUrl: string;
+  crossCheckRpcUrls: readonly string[];
+  crossCheckMaxLagBlocks: number;
+  privateKey: string;
+  confirmations: number;
+  pollMs: number;
+}
+
+/**
+ * The agent's chain client on its store's database: its RPC and cross-check RPCs, its key, its confirmations,
+ * receipts polled as often as the agent polls but at least every second (a receipt must not stall an agent for
+ * a whole second on a fast chain). An unreachable RPC is a {@link DependencyUnavailableError} (runAgent waits).
+ */
+export function connectAgentChain(
+  config: AgentChainSettings,
+  db: Database,
+  logger: Logger,
+  metrics?: AgentMetrics,
+): Promise<ChainClient> {
+  return needs("chain", () =>
+    ChainClient.connect({
+      rpcUrl: config.rpcUrl,
+      crossCheckRpcUrls: config.crossCheckRpcUrls,
+      crossCheckMaxLagBlocks: config.crossCheckMaxLagBlocks,
+      wallet: config.privateKey,
+      db,
+      confirmations: config.confirmations,
+      pollMs: Math.min(config.pollMs, 1_000),
+      logger,
+      metrics,
+    }),
+  );
 }
 
 /** The `host:port` of a URL setting (for naming the dependency an unwrapped network error came from). */

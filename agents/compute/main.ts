@@ -11,9 +11,9 @@ import fs from "node:fs";
 import type { JWKInterface } from "@dha-team/arbundles";
 
 import { ArweaveClient, ArweaveError } from "../common/arweave";
-import { ChainClient } from "../common/chain";
+import type { ChainClient } from "../common/chain";
 import { ConfigError, redactConfig } from "../common/config";
-import { needs, runAgent, runIfMain } from "../common/main";
+import { connectAgentChain, runAgent, runIfMain } from "../common/main";
 import { GamePlayer } from "../common/games";
 import { maxReexecutableStepLimit } from "../common/process";
 import { DisputeGame__factory } from "../../typechain-types";
@@ -102,23 +102,7 @@ export async function startCompute(
       arweave = { target, wallet };
     }
     store = openComputeStore(config.storePath);
-    const db = store.db;
-    // an unreachable RPC is waited for by runAgent (needs: a DependencyUnavailableError naming the chain)
-    chain = await needs("chain", () =>
-      ChainClient.connect({
-        rpcUrl: config.rpcUrl,
-        crossCheckRpcUrls: config.crossCheckRpcUrls,
-        crossCheckMaxLagBlocks: config.crossCheckMaxLagBlocks,
-        wallet: config.privateKey,
-        db,
-        confirmations: config.confirmations,
-        // Receipts are polled as often as the log (at most every second): a commitment's receipt must not stall
-        // evaluation for a whole second on a fast chain.
-        pollMs: Math.min(config.pollMs, 1_000),
-        logger,
-        metrics,
-      }),
-    );
+    chain = await connectAgentChain(config, store.db, logger, metrics);
     // A process whose step limit cannot be re-executed within half the game's clockExtension could not be
     // defended (docs/threat-model.md row 29): refused at follow, when this CU plays games.
     const maxStepLimit =

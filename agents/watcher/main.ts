@@ -8,9 +8,9 @@
 import fs from "node:fs";
 
 import { ArweaveClient } from "../common/arweave";
-import { ChainClient } from "../common/chain";
+import type { ChainClient } from "../common/chain";
 import { redactConfig } from "../common/config";
-import { needs, runAgent, runIfMain } from "../common/main";
+import { connectAgentChain, runAgent, runIfMain } from "../common/main";
 import { GamePlayer } from "../common/games";
 import type { HttpServer } from "../common/http";
 import type { Logger } from "../common/log";
@@ -52,21 +52,7 @@ export async function startWatcher(
   try {
     const wasms = config.processes.map((p) => ({ id: p.id, wasm: new Uint8Array(fs.readFileSync(p.wasm)) }));
     store = openWatcherStore(config.storePath);
-    const db = store.db;
-    // an unreachable RPC is waited for by runAgent (needs: a DependencyUnavailableError naming the chain)
-    chain = await needs("chain", () =>
-      ChainClient.connect({
-        rpcUrl: config.rpcUrl,
-        crossCheckRpcUrls: config.crossCheckRpcUrls,
-        crossCheckMaxLagBlocks: config.crossCheckMaxLagBlocks,
-        wallet: config.privateKey,
-        db,
-        confirmations: config.confirmations,
-        pollMs: Math.min(config.pollMs, 1_000),
-        logger,
-        metrics,
-      }),
-    );
+    chain = await connectAgentChain(config, store.db, logger, metrics);
     const registry = ProcessRegistry__factory.connect(config.processRegistry, chain.provider);
     const source =
       deps.source ??

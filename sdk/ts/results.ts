@@ -31,18 +31,7 @@ export interface Commitment {
 }
 
 /** A commitment decoded from an event's `Result` (the `CommitmentPosted` struct). */
-export function commitmentFromEvent(c: {
-  process: string;
-  parent: string;
-  firstSlot: bigint;
-  lastSlot: bigint;
-  lastAssignmentHash: string;
-  stateHash: string;
-  resultsRoot: string;
-  arweaveRef: string;
-  poster: string;
-  stake: bigint;
-}): Commitment {
+export function commitmentFromEvent(c: Readonly<Commitment>): Commitment {
   return {
     process: c.process,
     parent: c.parent,

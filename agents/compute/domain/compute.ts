@@ -193,7 +193,7 @@ interface Applied {
   ah: string;
   slot: bigint;
   out: ReturnType<FastProcess["evaluate"]>;
-  /** Result hash and process-state hash after it, as hex (sh: null where not taken, see {@link mustHash}). */
+  /** Result hash and process-state hash after it, as hex (sh: null where not taken, see {@link apply}). */
   rh: string;
   sh: string | null;
   checkpoint: Uint8Array | undefined;
@@ -550,12 +550,11 @@ export class ComputeUnit {
   }
 
   /**
-   * Whether the state after `slot` is hashed when it is evaluated: at checkpoints and where a
-   * `commitEverySlots` commitment from {@link Followed.commitFrom} ends (a page's last slot is hashed by
-   * {@link evaluate}). Any other slot's hash is computed only if ever needed ({@link hashAt}).
+   * Whether a `commitEverySlots` commitment from {@link Followed.commitFrom} ends at `slot`. The state after
+   * such a slot is hashed when it is evaluated, as it is at checkpoints (a page's last slot is hashed by
+   * {@link evaluate}); any other slot's hash is computed only if ever needed ({@link hashAt}).
    */
-  private mustHash(f: Followed, slot: bigint): boolean {
-    if ((slot + 1n) % this.checkpointEvery === 0n) return true;
+  private commitEndsAt(f: Followed, slot: bigint): boolean {
     const n = BigInt(this.o.commitEverySlots);
     return n > 0n && slot >= f.commitFrom && (slot - f.commitFrom + 1n) % n === 0n;
   }
@@ -671,9 +670,10 @@ export class ComputeUnit {
     const out = f.fast.evaluate(e.message, f.stepLimit);
     const rh = hexlify(out.resultHash);
     const slot = f.nextSlot;
+    const atCheckpoint = (slot + 1n) % this.checkpointEvery === 0n;
     // The hash is most of a slot's cost (docs/benchmarks.md): taken only where it can be needed.
-    const sh = this.mustHash(f, slot) ? hexlify(f.fast.processStateHash()) : null;
-    const checkpoint = (slot + 1n) % this.checkpointEvery === 0n ? f.fast.checkpoint() : undefined;
+    const sh = atCheckpoint || this.commitEndsAt(f, slot) ? hexlify(f.fast.processStateHash()) : null;
+    const checkpoint = atCheckpoint ? f.fast.checkpoint() : undefined;
     f.nextSlot = slot + 1n;
     f.lastAssignmentHash = ah;
     if (sh !== null) f.stateHash = sh;

@@ -40,7 +40,6 @@ import { SchedulerSettings } from "../../agents/scheduler/config";
 import { assignmentTags } from "../../agents/scheduler/domain/publisher";
 import { canonicalEncoding } from "../../agents/scheduler/domain/scheduler";
 import { startScheduler, type RunningScheduler } from "../../agents/scheduler/main";
-import { WatcherSettings } from "../../agents/watcher/config";
 import { ArweaveLogSource } from "../../agents/watcher/domain/arweave-log";
 import { startWatcher } from "../../agents/watcher/main";
 import { startJsonRpcServer, type RunningJsonRpcServer } from "../../cli/lib/jsonrpc";
@@ -58,6 +57,7 @@ import {
   type GameSystem,
 } from "../helpers/game";
 import { accountKey, arweaveWallet, message } from "../agents/scheduler/helpers";
+import { gameWatcherConfig } from "../agents/watcher/helpers";
 import {
   capturingLogger,
   freePort,
@@ -437,23 +437,11 @@ describe("adversarial: agents", function () {
     }
 
     function watcherConfig(arweaveUrl: string, store: string, account = 4) {
-      return loadConfig(WatcherSettings, {
-        env: {},
-        flags: {
-          rpcUrl,
-          privateKey: accountKey(account),
-          resultRegistry: sys.results.target as string,
-          processRegistry: sys.processes.target as string,
-          disputeGame: sys.game.target as string,
-          stakeManager: sys.stake.target as string,
-          arweaveUrl,
-          processes: [{ id: sys.process, wasm: wasmFile }],
-          storePath: path.join(tmp, store),
-          port: 0,
-          pollMs: "1h",
-          confirmations: 0,
-        },
-      });
+      return gameWatcherConfig(
+        sys,
+        { rpcUrl, wasm: wasmFile, storePath: path.join(tmp, store) },
+        { arweaveUrl, privateKey: accountKey(account) },
+      );
     }
 
     /** Posts a commitment over slots [first, last] as the CU account, its state hash replaced if `lie`. */

@@ -18,10 +18,8 @@ import { ComputeSettings } from "../../agents/compute/config";
 import { startCompute, type RunningCompute } from "../../agents/compute/main";
 import { SchedulerSettings } from "../../agents/scheduler/config";
 import { startScheduler, type RunningScheduler } from "../../agents/scheduler/main";
-import { WatcherSettings } from "../../agents/watcher/config";
 import { startWatcher, type RunningWatcher } from "../../agents/watcher/main";
 import {
-  accountKey,
   getJson,
   postItem,
   quiet,
@@ -31,6 +29,7 @@ import {
   waitFor,
   type Devnet,
 } from "../agents/reliability-helpers";
+import { gameWatcherConfig } from "../agents/watcher/helpers";
 
 const RUNS = {
   suRandom: 500,
@@ -199,23 +198,11 @@ describe("adversarial: HTTP fuzzing of the SU, the CU and the watcher", function
       quiet,
     );
     w = await startWatcher(
-      loadConfig(WatcherSettings, {
-        env: {},
-        flags: {
-          rpcUrl: d.rpcUrl,
-          privateKey: accountKey(4),
-          resultRegistry: d.sys.results.target as string,
-          processRegistry: d.sys.processes.target as string,
-          disputeGame: d.sys.game.target as string,
-          stakeManager: d.sys.stake.target as string,
-          arweaveUrl: d.gateway,
-          processes: [{ id: p, wasm: d.wasmFile }],
-          storePath: path.join(d.dir, "watcher.sqlite"),
-          port: 0,
-          pollMs: "1h",
-          confirmations: 0,
-        },
-      }),
+      gameWatcherConfig(
+        d.sys,
+        { rpcUrl: d.rpcUrl, wasm: d.wasmFile, storePath: path.join(d.dir, "watcher.sqlite") },
+        { arweaveUrl: d.gateway },
+      ),
       quiet,
       { loop: false },
     );

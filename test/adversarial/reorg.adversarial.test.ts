@@ -13,11 +13,9 @@ import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 
 import { ChainClient } from "../../agents/common/chain";
-import { loadConfig } from "../../agents/common/config";
 import { GamePlayer, GAME_STATUS } from "../../agents/common/games";
 import { openStore, type Store } from "../../agents/common/store";
 import { ListLogSource } from "../../agents/compute/domain/log-source";
-import { WatcherSettings } from "../../agents/watcher/config";
 import { startWatcher } from "../../agents/watcher/main";
 import { startJsonRpcServer, type RunningJsonRpcServer } from "../../cli/lib/jsonrpc";
 import { liarTrace, type GameTrace } from "../../sdk/ts/dispute";
@@ -31,6 +29,7 @@ import {
   type GameSystem,
 } from "../helpers/game";
 import { accountKey } from "../agents/scheduler/helpers";
+import { gameWatcherConfig } from "../agents/watcher/helpers";
 import { capturingLogger } from "./agent-helpers";
 
 const SPECS = [
@@ -117,21 +116,10 @@ describe("adversarial: reorgs of the watcher's and the GamePlayer's operations",
     fs.writeFileSync(wasmFile, sys.wasm);
     const { logger, lines } = capturingLogger("watcher");
     const w = await startWatcher(
-      loadConfig(WatcherSettings, {
-        env: {},
-        flags: {
-          rpcUrl,
-          privateKey: accountKey(4),
-          resultRegistry: sys.results.target as string,
-          processRegistry: sys.processes.target as string,
-          disputeGame: sys.game.target as string,
-          stakeManager: sys.stake.target as string,
-          processes: [{ id: sys.process, wasm: wasmFile }],
-          storePath: path.join(tmp, "w-reorg-challenge.sqlite"),
-          port: 0,
-          pollMs: "1h",
-          confirmations: 0,
-        },
+      gameWatcherConfig(sys, {
+        rpcUrl,
+        wasm: wasmFile,
+        storePath: path.join(tmp, "w-reorg-challenge.sqlite"),
       }),
       logger,
       { source, loop: false },

@@ -16,11 +16,9 @@ import type { Result } from "ethers";
 import hre, { ethers } from "hardhat";
 
 import { RpcDisagreementError } from "../../agents/common/chain";
-import { loadConfig } from "../../agents/common/config";
 import { createMetrics } from "../../agents/common/metrics";
 import { GAME_STATUS } from "../../agents/common/games";
 import { ListLogSource } from "../../agents/compute/domain/log-source";
-import { WatcherSettings } from "../../agents/watcher/config";
 import { startWatcher, type RunningWatcher } from "../../agents/watcher/main";
 import { startJsonRpcServer, type RunningJsonRpcServer } from "../../cli/lib/jsonrpc";
 import { liarTrace } from "../../sdk/ts/dispute";
@@ -34,7 +32,7 @@ import {
   type GameSystem,
 } from "../helpers/game";
 import { CuFixture } from "../agents/compute/helpers";
-import { accountKey } from "../agents/scheduler/helpers";
+import { gameWatcherConfig } from "../agents/watcher/helpers";
 import {
   capturingLogger,
   jsonAnswer,
@@ -108,23 +106,11 @@ describe("adversarial: an RPC returning well-formed false values (threat model r
   ): Promise<{ w: RunningWatcher; lines: Record<string, unknown>[] }> {
     const wasmFile = path.join(tmp, `${name}.wasm`);
     fs.writeFileSync(wasmFile, sys.wasm);
-    const config = loadConfig(WatcherSettings, {
-      env: {},
-      flags: {
-        rpcUrl: primary,
-        crossCheckRpcUrls: crossCheck,
-        privateKey: accountKey(4),
-        resultRegistry: sys.results.target as string,
-        processRegistry: sys.processes.target as string,
-        disputeGame: sys.game.target as string,
-        stakeManager: sys.stake.target as string,
-        processes: [{ id: sys.process, wasm: wasmFile }],
-        storePath: path.join(tmp, `${name}.sqlite`),
-        port: 0,
-        pollMs: "1h",
-        confirmations: 0,
-      },
-    });
+    const config = gameWatcherConfig(
+      sys,
+      { rpcUrl: primary, wasm: wasmFile, storePath: path.join(tmp, `${name}.sqlite`) },
+      { crossCheckRpcUrls: crossCheck },
+    );
     const { logger, lines } = capturingLogger("watcher");
     const w = await startWatcher(config, logger, { source, loop: false });
     return { w, lines };

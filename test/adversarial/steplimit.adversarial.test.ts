@@ -16,7 +16,6 @@ import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
 
-import { loadConfig } from "../../agents/common/config";
 import {
   DEFAULT_REEXEC_STEPS_PER_SECOND,
   loadRegisteredProcess,
@@ -25,7 +24,6 @@ import {
 } from "../../agents/common/process";
 import { ComputeSettings } from "../../agents/compute/config";
 import { ListLogSource } from "../../agents/compute/domain/log-source";
-import { WatcherSettings } from "../../agents/watcher/config";
 import { WatcherError } from "../../agents/watcher/domain/errors";
 import { startWatcher } from "../../agents/watcher/main";
 import { startJsonRpcServer, type RunningJsonRpcServer } from "../../cli/lib/jsonrpc";
@@ -40,7 +38,7 @@ import {
   traceOf,
   type GameSystem,
 } from "../helpers/game";
-import { accountKey } from "../agents/scheduler/helpers";
+import { gameWatcherConfig } from "../agents/watcher/helpers";
 import { capturingLogger } from "./agent-helpers";
 
 const MAX_STEP_LIMIT = 2 ** 32 - 1;
@@ -66,23 +64,11 @@ describe("adversarial: the step limit and the OutOfSteps end step (threat model 
   function watcherConfig(sys: GameSystem, name: string, reexecStepsPerSecond?: number) {
     const wasmFile = path.join(tmp, `${name}.wasm`);
     fs.writeFileSync(wasmFile, sys.wasm);
-    return loadConfig(WatcherSettings, {
-      env: {},
-      flags: {
-        rpcUrl,
-        privateKey: accountKey(4),
-        resultRegistry: sys.results.target as string,
-        processRegistry: sys.processes.target as string,
-        disputeGame: sys.game.target as string,
-        stakeManager: sys.stake.target as string,
-        processes: [{ id: sys.process, wasm: wasmFile }],
-        storePath: path.join(tmp, `${name}.sqlite`),
-        port: 0,
-        pollMs: "1h",
-        confirmations: 0,
-        ...(reexecStepsPerSecond === undefined ? {} : { reexecStepsPerSecond }),
-      },
-    });
+    return gameWatcherConfig(
+      sys,
+      { rpcUrl, wasm: wasmFile, storePath: path.join(tmp, `${name}.sqlite`) },
+      reexecStepsPerSecond === undefined ? {} : { reexecStepsPerSecond },
+    );
   }
 
   describe("on chain: the registry's cap and the game's clock (row 29)", function () {

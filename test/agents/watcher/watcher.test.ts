@@ -55,6 +55,7 @@ import {
 } from "../../helpers/game";
 import { ListLogSource } from "../../../agents/compute/domain/log-source";
 import { accountKey, arweaveWallet, message, tempDir } from "../scheduler/helpers";
+import { gameWatcherConfig } from "./helpers";
 
 const silent = createLogger({ agent: "watcher-test", level: "silent" });
 
@@ -185,24 +186,11 @@ describe("agents/watcher", function () {
   }
 
   function config(extra: Record<string, unknown> = {}) {
-    return loadConfig(WatcherSettings, {
-      env: {},
-      flags: {
-        rpcUrl,
-        privateKey: accountKey(4), // deployGameSystem's watcher
-        resultRegistry: sys.results.target as string,
-        processRegistry: sys.processes.target as string,
-        disputeGame: sys.game.target as string,
-        stakeManager: sys.stake.target as string,
-        arweaveUrl: gateway,
-        processes: [{ id: sys.process, wasm: wasmFile }],
-        storePath: path.join(dir, "watcher.sqlite"),
-        port: 0,
-        pollMs: "1h",
-        confirmations: 0,
-        ...extra,
-      },
-    });
+    return gameWatcherConfig(
+      sys,
+      { rpcUrl, wasm: wasmFile, storePath: path.join(dir, "watcher.sqlite") },
+      { arweaveUrl: gateway, ...extra },
+    );
   }
 
   it("rebuilds the signed log from Arweave alone, as the SU has it", async function () {
@@ -721,21 +709,10 @@ describe("agents/watcher: the trace of a commitment late in the log", function (
     const rpc = await startJsonRpcServer(hre, "127.0.0.1", 0);
     const wasmFile = path.join(dir, "counter.wasm");
     fs.writeFileSync(wasmFile, sys.wasm);
-    const config = loadConfig(WatcherSettings, {
-      env: {},
-      flags: {
-        rpcUrl: `http://127.0.0.1:${rpc.port}`,
-        privateKey: accountKey(4),
-        resultRegistry: sys.results.target as string,
-        processRegistry: sys.processes.target as string,
-        disputeGame: sys.game.target as string,
-        stakeManager: sys.stake.target as string,
-        processes: [{ id: sys.process, wasm: wasmFile }],
-        storePath: path.join(dir, "watcher.sqlite"),
-        port: 0,
-        pollMs: "1h",
-        confirmations: 0,
-      },
+    const config = gameWatcherConfig(sys, {
+      rpcUrl: `http://127.0.0.1:${rpc.port}`,
+      wasm: wasmFile,
+      storePath: path.join(dir, "watcher.sqlite"),
     });
     const w = await startWatcher(config, createLogger({ agent: "watcher", level: "silent" }), {
       source,

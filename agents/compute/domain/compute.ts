@@ -21,6 +21,7 @@ import { ChainError, type ChainClient } from "../../common/chain";
 import { commitmentFromEvent } from "../../common/games";
 import { logPage, type Logger } from "../../common/log";
 import type { AgentMetrics } from "../../common/metrics";
+import { DEFAULT_CHECKPOINT_EVERY_SLOTS, Replayer, signedFromJson, signedToJson } from "../../common/replay";
 import type { Store } from "../../common/store";
 import type { PublishTarget } from "../../scheduler/domain/publisher";
 import {
@@ -31,7 +32,6 @@ import {
   type RegisteredProcess,
 } from "../../common/process";
 import { FastProcess } from "../../../machine/fast";
-import { CheckpointError } from "../../../machine/fast/process";
 import type { MessageResult } from "../../../machine/process";
 import { assignmentHash, type Assignment } from "../../../sdk/ts/assignments";
 import { recoverAddress } from "../../../sdk/ts/secp256k1";
@@ -100,8 +100,11 @@ export interface ComputeOptions {
 /** How many commitments' game traces {@link ComputeUnit.gameTrace} keeps. */
 const TRACE_CACHE_SIZE = 4;
 
+/** How many other CUs' commitment contents {@link ComputeUnit} keeps (the oldest read first out). */
+const CONTENT_CACHE_SIZE = 256;
+
 /** The default of {@link ComputeOptions.checkpointEverySlots}. */
-export const DEFAULT_CHECKPOINT_EVERY_SLOTS = 100;
+export { DEFAULT_CHECKPOINT_EVERY_SLOTS } from "../../common/replay";
 
 /** A stored per-slot evaluation. */
 export interface Evaluation {
@@ -261,21 +264,6 @@ interface PublicationRow {
   status: "pending" | "posted";
 }
 
-function signedToJson(e: LogEntry): string {
-  const a = e.assignment;
-  return JSON.stringify({
-    process: a.process,
-    slot: BigInt(a.slot).toString(),
-    messageId: a.messageId,
-    messageHash: a.messageHash,
-    messageLength: BigInt(a.messageLength).toString(),
-    timestamp: BigInt(a.timestamp).toString(),
-    blockHeight: BigInt(a.blockHeight).toString(),
-    prevAssignmentHash: a.prevAssignmentHash,
-    signature: e.signature,
-  });
-}
-
 /** The assignment's `messageLength` as a bigint; undefined when it is missing or not an integer (an SU that
  * does not serve it): such an entry is a LengthMismatch, not a crash. */
 function signedLength(a: Assignment): bigint | undefined {
@@ -284,24 +272,6 @@ function signedLength(a: Assignment): bigint | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** `messageLength` stands in for a row stored before assignments signed it (its hash then differs: ChainBroken). */
-function signedFromJson(s: string, messageLength: number): { assignment: Assignment; signature: string } {
-  const o = JSON.parse(s) as Record<string, string | undefined>;
-  return {
-    assignment: {
-      process: o.process!,
-      slot: BigInt(o.slot!),
-      messageId: o.messageId!,
-      messageHash: o.messageHash!,
-      messageLength: o.messageLength === undefined ? messageLength : BigInt(o.messageLength),
-      timestamp: BigInt(o.timestamp!),
-      blockHeight: BigInt(o.blockHeight!),
-      prevAssignmentHash: o.prevAssignmentHash!,
-    },
-    signature: o.signature!,
-  };
 }
 
 function resultToJson(r: MessageResult): string {
@@ -349,6 +319,7 @@ export class ComputeUnit {
   private readonly now: () => number;
   private readonly checkpointEvery: bigint;
   private readonly extra: CuMetrics | undefined;
+  private readonly replayer: Replayer;
   /** gameTrace's recent traces, by commitment id (least recently used first). */
   private readonly traces = new Map<string, Promise<GameTrace>>();
   /** Contents of other CUs' commitments read from their CommitmentPosted events, by id. */
@@ -365,6 +336,13 @@ export class ComputeUnit {
     }
     this.checkpointEvery = BigInt(every);
     this.extra = o.metrics === undefined ? undefined : cuMetrics(o.metrics.registry);
+    this.replayer = new Replayer({
+      store: o.store,
+      slotsTable: "evaluations",
+      logger: o.logger,
+      agent: "cu",
+      error: (code, message) => new ComputeError(code, message),
+    });
   }
 
   /** Opens the compute unit: reads each process from the chain and rebuilds its state from the store. */
@@ -451,68 +429,9 @@ export class ComputeUnit {
     this.followed.set(id, f);
   }
 
-  /**
-   * A new FastProcess in the state after `slot` (−1: the initial state): restored from the latest stored
-   * checkpoint at or before `slot`, then the stored messages after it re-evaluated, each result hash and
-   * each stored state hash (most slots have none) checked against the stored one (`ResultsChanged`). A
-   * checkpoint that cannot be restored is skipped (logged) for the initial state.
-   */
+  /** The state after `slot` (−1: the initial state), from the nearest checkpoint ({@link Replayer.stateAt}). */
   private stateAt(f: Followed, slot: bigint): FastProcess {
-    const db = this.o.store.db;
-    const opts = { memoryLimitPages: f.memoryPages };
-    let fast: FastProcess | undefined;
-    let from = 0n;
-    if (slot >= 0n) {
-      const ck = db
-        .prepare(
-          "SELECT slot, state, state_hash FROM checkpoints WHERE process = ? AND slot <= ? ORDER BY slot DESC LIMIT 1",
-        )
-        .get(f.id, Number(slot)) as { slot: number; state: Buffer; state_hash: string } | undefined;
-      if (ck !== undefined) {
-        try {
-          const restored = FastProcess.restore(f.wasm, opts, new Uint8Array(ck.state));
-          if (hexlify(restored.processStateHash()) !== ck.state_hash) {
-            throw new CheckpointError(`its state is not the stored state of slot ${ck.slot}`);
-          }
-          fast = restored;
-          from = BigInt(ck.slot) + 1n;
-        } catch (error) {
-          if (!(error instanceof CheckpointError)) throw error;
-          this.o.logger.warn(
-            { event: "cu.checkpoint.bad", process: f.id, slot: ck.slot, err: error.message },
-            "checkpoint not usable; re-evaluating from the initial state",
-          );
-        }
-      }
-    }
-    fast ??= FastProcess.create(f.wasm, opts);
-    const rows = db
-      .prepare(
-        "SELECT slot, message, result_hash, state_hash FROM evaluations WHERE process = ? AND slot >= ? AND slot <= ? ORDER BY slot",
-      )
-      .all(f.id, Number(from), Number(slot)) as Pick<
-      EvalRow,
-      "slot" | "message" | "result_hash" | "state_hash"
-    >[];
-    let expect = from;
-    for (const row of rows) {
-      if (BigInt(row.slot) !== expect)
-        throw new ComputeError("SlotGap", `process ${f.id}: slot ${expect} is not stored`);
-      const out = fast.evaluate(new Uint8Array(row.message), f.stepLimit);
-      if (
-        hexlify(out.resultHash) !== row.result_hash ||
-        (row.state_hash !== null && hexlify(fast.processStateHash()) !== row.state_hash)
-      ) {
-        throw new ComputeError(
-          "ResultsChanged",
-          `process ${f.id} slot ${row.slot}: re-evaluation differs from the stored result`,
-        );
-      }
-      expect++;
-    }
-    if (expect !== slot + 1n)
-      throw new ComputeError("SlotGap", `process ${f.id}: slot ${expect} is not stored`);
-    return fast;
+    return this.replayer.stateAt(f, slot);
   }
 
   /**
@@ -525,28 +444,12 @@ export class ComputeUnit {
   }
 
   private hashAt(f: Followed, slot: bigint): string {
-    if (slot < 0n) return f.initialStateHash;
     if (slot === f.nextSlot - 1n) return f.stateHash;
-    const row = this.o.store.db
-      .prepare("SELECT state_hash FROM evaluations WHERE process = ? AND slot = ?")
-      .get(f.id, Number(slot)) as Pick<EvalRow, "state_hash"> | undefined;
-    if (row === undefined) {
-      throw new ComputeError("NotEvaluated", `process ${f.id}: slot ${slot} is not evaluated`);
-    }
-    if (row.state_hash !== null) return row.state_hash;
-    const sh = hexlify(this.stateAt(f, slot).processStateHash());
-    this.storeStateHash(f, slot, sh);
-    this.o.logger.debug(
-      { event: "cu.state.rebuilt", process: f.id, slot: slot.toString() },
-      "process-state hash computed from a checkpoint",
-    );
-    return sh;
+    return this.replayer.hashAt(f, slot);
   }
 
   private storeStateHash(f: Followed, slot: bigint, sh: string): void {
-    this.o.store.db
-      .prepare("UPDATE evaluations SET state_hash = ? WHERE process = ? AND slot = ? AND state_hash IS NULL")
-      .run(sh, f.id, Number(slot));
+    this.replayer.storeStateHash(f, slot, sh);
   }
 
   /**
@@ -1004,6 +907,8 @@ export class ComputeUnit {
       const c = commitmentFromEvent(ev.args.c);
       if (commitmentId(c) !== id || c.process.toLowerCase() !== f.id) continue;
       this.contents.set(id, c);
+      // Bounded: one entry per finalized tip read, so it would otherwise grow with the chain's history.
+      while (this.contents.size > CONTENT_CACHE_SIZE) this.contents.delete(this.contents.keys().next().value!);
       return c;
     }
     return undefined;

@@ -87,6 +87,11 @@ export const METRIC_SPECS = {
     labelNames: [],
   },
   // watcher
+  holo_watcher_slots_reexecuted_total: {
+    type: "counter",
+    help: "Slots re-executed (and stored) by the watcher",
+    labelNames: [],
+  },
   holo_watcher_commitments_checked_total: {
     type: "counter",
     help: "Commitments checked by the watcher, by verdict (agree, disagree, unavailable)",

@@ -63,6 +63,11 @@ export const WatcherSettings = z.object({
     .refine((n) => n <= 100, "must be at most 100 (a GraphQL page)")
     .prefault(50)
     .describe("Slots read from the gateway per GraphQL query (≤ 100)"),
+  checkpointEverySlots: positiveInt()
+    .prefault(100)
+    .describe(
+      "Store the re-executed process state after every slot s with (s + 1) % N = 0: a restart resumes there, and a game's trace starts from the nearest one",
+    ),
   logLevel: logLevel().prefault("info").describe("The lowest log level written"),
 });
 

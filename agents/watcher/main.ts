@@ -90,6 +90,7 @@ export async function startWatcher(
       metrics,
       fromBlock: config.fromBlock,
       reexecStepsPerSecond: config.reexecStepsPerSecond,
+      checkpointEverySlots: config.checkpointEverySlots,
     });
     ref.watcher = w;
     app = createWatcherApi({ watcher: w, player, logger, metrics });

@@ -908,7 +908,8 @@ export class ComputeUnit {
       if (commitmentId(c) !== id || c.process.toLowerCase() !== f.id) continue;
       this.contents.set(id, c);
       // Bounded: one entry per finalized tip read, so it would otherwise grow with the chain's history.
-      while (this.contents.size > CONTENT_CACHE_SIZE) this.contents.delete(this.contents.keys().next().value!);
+      while (this.contents.size > CONTENT_CACHE_SIZE)
+        this.contents.delete(this.contents.keys().next().value!);
       return c;
     }
     return undefined;

@@ -14,6 +14,11 @@ export interface LogEntry {
 /** A process's log from slot `from` on, at most `limit` entries, in slot order (fewer at the log's end). */
 export interface LogSource {
   read(process: string, from: bigint, limit: number): Promise<LogEntry[]>;
+  /**
+   * Tells a source that checks the log's hash chain itself where a reader's stored, verified log ends, so a
+   * read from `lastSlot + 1` after a restart need not re-read the log before it.
+   */
+  resume?(process: string, lastSlot: bigint, lastAssignmentHash: string): void;
 }
 
 /** An in-process log over lists of entries (a local SU, replays, tests); `append` grows a process's log. */

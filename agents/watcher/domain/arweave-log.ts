@@ -98,6 +98,9 @@ export function assignmentFromTags(info: {
   };
 }
 
+/** The verified assignment hashes kept per process: the last this many slots read. */
+const KNOWN_WINDOW = 1_000n;
+
 export class ArweaveLogSource implements LogSource {
   /** Verified assignment hashes, per process and slot (the chain check of the next read). */
   private readonly hashes = new Map<string, Map<bigint, string>>();
@@ -106,6 +109,17 @@ export class ArweaveLogSource implements LogSource {
 
   constructor(private readonly o: ArweaveLogOptions) {
     this.pageSize = Math.min(100, Math.max(1, o.pageSize ?? 50));
+  }
+
+  /**
+   * Continues the verified chain of `process` after `lastSlot`, whose assignment hash a reader verified and
+   * stored: the next read from `lastSlot + 1` checks against it instead of re-reading the log before it.
+   */
+  resume(process: string, lastSlot: bigint, lastAssignmentHash: string): void {
+    const id = process.toLowerCase();
+    const known = this.hashes.get(id) ?? new Map<bigint, string>();
+    known.set(lastSlot, lastAssignmentHash.toLowerCase());
+    this.hashes.set(id, known);
   }
 
   async read(process: string, from: bigint, limit: number): Promise<LogEntry[]> {
@@ -199,6 +213,11 @@ export class ArweaveLogSource implements LogSource {
       const found: LogEntry = { assignment: parsed.assignment, signature: parsed.signature, message };
       out.push(found);
       known.set(slot, hash);
+      // Only the chain's recent end is needed: the map stays bounded over a long log (issue 8, finding 5).
+      for (const k of known.keys()) {
+        if (k + KNOWN_WINDOW > slot) break;
+        known.delete(k);
+      }
       prev = hash;
       slot += 1n;
     }

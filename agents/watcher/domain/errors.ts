@@ -11,7 +11,10 @@ export type WatcherErrorName =
   | "BadSignature"
   | "ModuleMismatch"
   | "InitialStateMismatch"
-  | "StepLimitTooLarge";
+  | "StepLimitTooLarge"
+  | "ResultsChanged"
+  | "NotEvaluated"
+  | "ProcessHalted";
 
 /** The watcher cannot go on as asked; `code` says why, the message where. */
 export class WatcherError extends Error {

@@ -1,4 +1,7 @@
-/** The watcher's SQLite schema: one verdict per commitment seen (the games live in GAMES_SCHEMA). */
+/**
+ * The watcher's SQLite schema: one verdict per commitment seen (the games live in GAMES_SCHEMA), every
+ * re-executed slot and every `checkpointEverySlots`-th process state.
+ */
 import { GAMES_SCHEMA } from "../../common/games";
 import { openStore, type Migration, type Store } from "../../common/store";
 
@@ -24,6 +27,32 @@ export const WATCHER_MIGRATIONS: readonly Migration[] = Object.freeze([
       );
       CREATE INDEX checks_pending ON checks (verdict, process, first_slot);
       ${GAMES_SCHEMA}
+    `,
+  },
+  {
+    version: 2,
+    name: "watcher-slots-checkpoints",
+    up: `
+      -- Re-executed slots and checkpoints on disk, not in memory (issue 8, finding 5): memory stays flat
+      -- over a long log and a restart resumes from the latest checkpoint instead of slot 0. A store from
+      -- version 1 has no slots: its processes are re-executed from slot 0 once, as before.
+      CREATE TABLE slots (
+        process TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        message BLOB NOT NULL,               -- the canonical message bytes (traces and restarts re-execute it)
+        signed TEXT NOT NULL,                -- the signed assignment as JSON (bigints as decimal strings)
+        assignment_hash TEXT NOT NULL,
+        result_hash TEXT NOT NULL,
+        state_hash TEXT,                     -- the process-state hash after this slot, NULL where not taken
+        PRIMARY KEY (process, slot)
+      );
+      CREATE TABLE checkpoints (
+        process TEXT NOT NULL,
+        slot INTEGER NOT NULL,               -- the state after this slot
+        state_hash TEXT NOT NULL,
+        state BLOB NOT NULL,                 -- FastProcess#checkpoint() bytes
+        PRIMARY KEY (process, slot)
+      );
     `,
   },
 ]);

@@ -5,8 +5,9 @@
  * and on a mismatch opens a game with the shared {@link GamePlayer} and plays it with the honest
  * `CommitmentTrace` built from the same log.
  *
- * The processes' states live in memory and are rebuilt from the log at start; the verdicts, the event
- * cursor and the games are in SQLite.
+ * Each process's live state is in memory; every re-executed slot (its message, signed assignment, hashes) and
+ * every `checkpointEverySlots`-th state are in SQLite with the verdicts, the event cursor and the games. So
+ * memory does not grow with the log, and a restart resumes from the latest checkpoint, not from slot 0.
  */
 import { hexlify, keccak256, ZeroHash, type TypedDataDomain } from "ethers";
 
@@ -19,6 +20,7 @@ import {
 } from "../../common/games";
 import { logPage, type Logger } from "../../common/log";
 import type { AgentMetrics } from "../../common/metrics";
+import { DEFAULT_CHECKPOINT_EVERY_SLOTS, Replayer, signedFromJson, signedToJson } from "../../common/replay";
 import type { Store } from "../../common/store";
 import type { LogEntry, LogSource } from "../../compute/domain/log-source";
 import {
@@ -29,7 +31,7 @@ import {
   stepProcessOf,
   type RegisteredProcess,
 } from "../../common/process";
-import { FastProcess } from "../../../machine/fast";
+import type { FastProcess } from "../../../machine/fast";
 import { assignmentHash, recoverAssignmentSigner } from "../../../sdk/ts/assignments";
 import { CommitmentTrace, ResultsChain, resultsDepth } from "../../../sdk/ts/dispute";
 import { commitmentId, type Commitment } from "../../../sdk/ts/results";
@@ -73,6 +75,8 @@ export interface WatcherOptions {
    * refused at open (`StepLimitTooLarge`, docs/threat-model.md row 29). Unchecked if unset.
    */
   reexecStepsPerSecond?: number;
+  /** Store the state after every slot `s` with `(s + 1) % N = 0` (default 100): restarts and traces start there. */
+  checkpointEverySlots?: number;
 }
 
 /** A commitment as the watcher judged it. */
@@ -85,11 +89,25 @@ export interface CheckRecord {
   deadline: number;
 }
 
-interface SlotRecord {
-  entry: LogEntry;
-  assignmentHash: string;
-  resultHash: string;
-  stateHash: string;
+/** A re-executed slot as stored. */
+interface SlotRow {
+  slot: number;
+  message: Buffer;
+  signed: string;
+  assignment_hash: string;
+  result_hash: string;
+  state_hash: string | null;
+}
+
+/** One verified, re-executed entry, before {@link Watcher.persist} stores it. */
+interface Applied {
+  e: LogEntry;
+  slot: bigint;
+  ah: string;
+  rh: string;
+  /** The state hash after it, where taken (page ends, checkpoints, known commitment ends). */
+  sh: string | null;
+  checkpoint: Uint8Array | undefined;
 }
 
 interface Watched {
@@ -102,7 +120,11 @@ interface Watched {
   initialStateHash: string;
   domain: TypedDataDomain;
   fast: FastProcess;
-  slots: SlotRecord[];
+  /** The next slot to re-execute (the stored log's length). */
+  nextSlot: bigint;
+  /** The assignment hash and the state hash after `nextSlot − 1` (ZeroHash and the initial state before). */
+  lastAssignmentHash: string;
+  stateHash: string;
 }
 
 interface CheckRow {
@@ -180,14 +202,28 @@ export class Watcher {
   private readonly pageSize: number;
   private readonly halted = new Map<string, WatcherError>();
   private readonly paged = new Set<string>();
+  private readonly checkpointEvery: bigint;
+  private readonly replayer: Replayer;
 
   private constructor(private readonly o: WatcherOptions) {
     this.results = ResultRegistry__factory.connect(o.resultRegistry, o.chain.provider);
     this.registry = ProcessRegistry__factory.connect(o.processRegistry, o.chain.provider);
     this.pageSize = o.pageSize ?? 100;
+    const every = o.checkpointEverySlots ?? DEFAULT_CHECKPOINT_EVERY_SLOTS;
+    if (!Number.isSafeInteger(every) || every < 1) {
+      throw new RangeError(`checkpointEverySlots must be a positive integer, got ${String(every)}`);
+    }
+    this.checkpointEvery = BigInt(every);
+    this.replayer = new Replayer({
+      store: o.store,
+      slotsTable: "slots",
+      logger: o.logger,
+      agent: "watcher",
+      error: (code, message) => new WatcherError(code, message),
+    });
   }
 
-  /** Reads each process from the chain, checks its module, and rebuilds its state from the log. */
+  /** Reads each process from the chain, checks its module, and restores its state from the store. */
   static async open(o: WatcherOptions): Promise<Watcher> {
     const w = new Watcher(o);
     for (const p of o.processes) await w.follow(p);
@@ -213,7 +249,7 @@ export class Watcher {
       throw error;
     }
     const { id, fast, memoryPages, initialStateHash: initial } = p;
-    this.watched.set(id, {
+    const w: Watched = {
       id,
       wasm: spec.wasm,
       memoryPages,
@@ -223,8 +259,28 @@ export class Watcher {
       initialStateHash: initial,
       domain: p.domain,
       fast,
-      slots: [],
-    });
+      nextSlot: 0n,
+      lastAssignmentHash: ZeroHash,
+      stateHash: initial,
+    };
+    // Resume after the last stored slot: the latest checkpoint, then the stored messages after it (each
+    // checked against its stored hashes: ResultsChanged if re-execution differs).
+    const last = this.o.store.db
+      .prepare("SELECT slot, assignment_hash FROM slots WHERE process = ? ORDER BY slot DESC LIMIT 1")
+      .get(id) as Pick<SlotRow, "slot" | "assignment_hash"> | undefined;
+    if (last !== undefined) {
+      const slot = BigInt(last.slot);
+      w.fast = this.replayer.stateAt(w, slot);
+      w.nextSlot = slot + 1n;
+      w.lastAssignmentHash = last.assignment_hash;
+      w.stateHash = this.replayer.hashAt(w, slot);
+      this.o.source.resume?.(id, slot, last.assignment_hash);
+      this.o.logger.info(
+        { event: "watcher.process.resumed", process: id, nextSlot: w.nextSlot.toString() },
+        "process state restored from the store",
+      );
+    }
+    this.watched.set(id, w);
   }
 
   get processes(): string[] {
@@ -240,40 +296,123 @@ export class Watcher {
   /** The last slot re-executed (−1 before any) and the state hash after it. */
   state(process: string): { slot: bigint; stateHash: string } {
     const w = this.get(process);
-    const last = w.slots[w.slots.length - 1];
-    return { slot: BigInt(w.slots.length) - 1n, stateHash: last?.stateHash ?? w.initialStateHash };
+    return { slot: w.nextSlot - 1n, stateHash: w.stateHash };
   }
 
-  /** Reads the log past the last re-executed slot and re-executes it; returns the slots added. */
+  /** The state hash after stored `slot` (−1: the initial state), computed from a checkpoint if not taken. */
+  stateHashAt(process: string, slot: bigint): string {
+    const w = this.get(process);
+    return slot === w.nextSlot - 1n ? w.stateHash : this.replayer.hashAt(w, slot);
+  }
+
+  /**
+   * Reads the log past the last re-executed slot and re-executes it, a page at a time, each page stored in
+   * one transaction; returns the slots added.
+   */
   async evaluate(process: string): Promise<number> {
     const w = this.get(process);
     const halted = this.halted.get(w.id);
     if (halted) throw halted;
+    const ends = this.knownEnds(w);
     let n = 0;
     for (;;) {
-      const next = BigInt(w.slots.length);
-      const page = await this.o.source.read(w.id, next, this.pageSize);
+      const page = await this.o.source.read(w.id, w.nextSlot, this.pageSize);
+      const done: Applied[] = [];
+      let refused: unknown;
       for (const e of page) {
-        const slot = BigInt(w.slots.length);
-        const prev = w.slots[w.slots.length - 1]?.assignmentHash ?? ZeroHash;
         let ah: string;
         try {
-          ah = verifyEntry(w, slot, prev, e);
+          ah = verifyEntry(w, w.nextSlot, w.lastAssignmentHash, e);
         } catch (error) {
           if (error instanceof WatcherError) this.halted.set(w.id, error);
-          throw error;
+          refused = error;
+          break;
         }
-        const out = w.fast.evaluate(e.message, w.stepLimit);
-        w.slots.push({
-          entry: e,
-          assignmentHash: ah,
-          resultHash: hexlify(out.resultHash),
-          stateHash: hexlify(w.fast.processStateHash()),
-        });
-        n++;
+        done.push(this.apply(w, e, ah, ends));
       }
+      // The state after a page's last slot is always hashed: `state()` and a restart stay exact.
+      const end = done[done.length - 1];
+      if (end !== undefined && end.sh === null) {
+        end.sh = hexlify(w.fast.processStateHash());
+        w.stateHash = end.sh;
+      }
+      this.persist(w, done);
+      n += done.length;
+      if (refused !== undefined) throw refused;
       if (page.length < this.pageSize) return n;
     }
+  }
+
+  /**
+   * The slots whose state hash a pending commitment will be compared at (its last slot, and its parent's
+   * end): hashed as they are re-executed, so a verdict need not rebuild them from a checkpoint.
+   */
+  private knownEnds(w: Watched): Set<bigint> {
+    const rows = this.o.store.db
+      .prepare(
+        "SELECT first_slot, last_slot FROM checks WHERE process = ? AND verdict = 'pending' AND last_slot >= ?",
+      )
+      .all(w.id, Number(w.nextSlot)) as { first_slot: number; last_slot: number }[];
+    const ends = new Set<bigint>();
+    for (const r of rows) {
+      ends.add(BigInt(r.last_slot));
+      ends.add(BigInt(r.first_slot) - 1n);
+    }
+    return ends;
+  }
+
+  /** Re-executes one verified entry and moves the in-memory cursor; {@link persist} stores it. */
+  private apply(w: Watched, e: LogEntry, ah: string, ends: ReadonlySet<bigint>): Applied {
+    const out = w.fast.evaluate(e.message, w.stepLimit);
+    const slot = w.nextSlot;
+    const atCheckpoint = (slot + 1n) % this.checkpointEvery === 0n;
+    // Hashing is most of a slot's cost (docs/benchmarks.md): taken only where it can be needed.
+    const sh = atCheckpoint || ends.has(slot) ? hexlify(w.fast.processStateHash()) : null;
+    const checkpoint = atCheckpoint ? w.fast.checkpoint() : undefined;
+    w.nextSlot = slot + 1n;
+    w.lastAssignmentHash = ah;
+    if (sh !== null) w.stateHash = sh;
+    return { e, slot, ah, rh: hexlify(out.resultHash), sh, checkpoint };
+  }
+
+  /**
+   * Stores re-executed entries and any checkpoint in one transaction. If it fails, the in-memory state is
+   * ahead of the store: the process halts (a restart resumes from the store).
+   */
+  private persist(w: Watched, done: readonly Applied[]): void {
+    if (done.length === 0) return;
+    try {
+      this.o.store.tx((db) => {
+        const insert = db.prepare(
+          `INSERT INTO slots (process, slot, message, signed, assignment_hash, result_hash, state_hash)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        );
+        const keep = db.prepare(
+          "INSERT INTO checkpoints (process, slot, state_hash, state) VALUES (?, ?, ?, ?)",
+        );
+        for (const d of done) {
+          insert.run(w.id, Number(d.slot), Buffer.from(d.e.message), signedToJson(d.e), d.ah, d.rh, d.sh);
+          if (d.checkpoint !== undefined) keep.run(w.id, Number(d.slot), d.sh!, Buffer.from(d.checkpoint));
+        }
+      });
+    } catch (error) {
+      this.halted.set(
+        w.id,
+        new WatcherError(
+          "ProcessHalted",
+          `process ${w.id}: storing slots ${done[0].slot}..${done[done.length - 1].slot} failed`,
+        ),
+      );
+      throw error;
+    }
+    this.o.metrics?.get("holo_watcher_slots_reexecuted_total").inc(done.length);
+  }
+
+  /** Stored slots `first..last` of `w`, in order. */
+  private rows(w: Watched, first: number, last: number): SlotRow[] {
+    return this.o.store.db
+      .prepare("SELECT * FROM slots WHERE process = ? AND slot >= ? AND slot <= ? ORDER BY slot")
+      .all(w.id, first, last) as SlotRow[];
   }
 
   /** {@link evaluate}, with failures logged (a log that fails verification pages once) instead of thrown. */
@@ -389,11 +528,11 @@ export class Watcher {
     for (const row of pending) {
       const w = this.get(row.process);
       const c = commitmentFromJson(row.content);
-      if (c.lastSlot >= BigInt(w.slots.length) && !evaluated.has(w.id)) {
+      if (c.lastSlot >= w.nextSlot && !evaluated.has(w.id)) {
         evaluated.add(w.id);
         await this.catchUp(w.id);
       }
-      if (c.lastSlot >= BigInt(w.slots.length)) {
+      if (c.lastSlot >= w.nextSlot) {
         this.unavailable(row, w, nowSec);
         continue;
       }
@@ -426,7 +565,7 @@ export class Watcher {
   }
 
   private unavailable(row: CheckRow, w: Watched, nowSec: number): void {
-    const detail = `slots up to ${row.last_slot} not on Arweave yet (have ${w.slots.length})`;
+    const detail = `slots up to ${row.last_slot} not on Arweave yet (have ${w.nextSlot})`;
     this.o.store.db.prepare("UPDATE checks SET detail = ? WHERE id = ?").run(detail, row.id);
     const half = row.posted_at + Math.floor((row.deadline - row.posted_at) / 2);
     if (nowSec >= half && row.paged === 0) {
@@ -451,12 +590,12 @@ export class Watcher {
     const last = Number(c.lastSlot);
     if (c.parent !== ZeroHash) {
       const parent = await this.o.player.commitmentById(c.parent);
-      const before = w.slots[first - 1];
+      const before = first === 0 ? undefined : this.rows(w, first - 1, first - 1)[0];
       if (
         parent === undefined ||
         before === undefined ||
-        parent.stateHash.toLowerCase() !== before.stateHash ||
-        parent.lastAssignmentHash.toLowerCase() !== before.assignmentHash.toLowerCase()
+        parent.stateHash.toLowerCase() !== this.stateHashAt(w.id, BigInt(first - 1)) ||
+        parent.lastAssignmentHash.toLowerCase() !== before.assignment_hash.toLowerCase()
       ) {
         return {
           verdict: "badParent",
@@ -464,18 +603,21 @@ export class Watcher {
         };
       }
     }
-    const slots = w.slots.slice(first, last + 1);
+    const slots = this.rows(w, first, last);
     const n = slots.length;
+    if (n !== last - first + 1) {
+      throw new WatcherError("SlotGap", `process ${w.id}: slots ${first}..${last} are not all stored`);
+    }
     const chain = new ResultsChain(
       w.id,
       c.firstSlot,
       resultsDepth(n),
-      slots.map((s) => s.resultHash),
+      slots.map((s) => s.result_hash),
     );
     const ours = {
-      stateHash: slots[n - 1].stateHash,
+      stateHash: slots[n - 1].state_hash ?? this.stateHashAt(w.id, c.lastSlot),
       resultsRoot: chain.roots[n],
-      lastAssignmentHash: slots[n - 1].assignmentHash,
+      lastAssignmentHash: slots[n - 1].assignment_hash,
     };
     const diff = (["stateHash", "resultsRoot", "lastAssignmentHash"] as const).filter(
       (k) => ours[k].toLowerCase() !== c[k].toLowerCase(),
@@ -532,32 +674,42 @@ export class Watcher {
 
   /** The honest trace of commitment `c`, from the re-executed log (the GamePlayer's `traceFor`). */
   traceFor(c: Commitment): Promise<CommitmentTrace> {
+    try {
+      return Promise.resolve(this.trace(c));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private trace(c: Commitment): CommitmentTrace {
     const w = this.get(c.process);
     const first = Number(c.firstSlot);
     const last = Number(c.lastSlot);
-    if (last >= w.slots.length) {
-      return Promise.reject(new WatcherError("SlotGap", `slots up to ${last} are not re-executed yet`));
+    if (BigInt(last) >= w.nextSlot) {
+      throw new WatcherError("SlotGap", `slots up to ${last} are not re-executed yet`);
     }
-    // The parent state in fast mode (step mode would take minutes for a commitment late in a long log and
-    // could cost the game its clock), then as a step-mode process; CommitmentTrace checks it is the parent's.
-    const fast = FastProcess.create(w.wasm, { memoryLimitPages: w.memoryPages });
-    for (let s = 0; s < first; s++) fast.evaluate(w.slots[s].entry.message, w.stepLimit);
+    // The parent state in fast mode from the nearest checkpoint (step mode would take minutes for a
+    // commitment late in a long log and could cost the game its clock), then as a step-mode process;
+    // CommitmentTrace checks it is the parent's.
+    const fast = this.replayer.stateAt(w, BigInt(first - 1));
     const proc = stepProcessOf(fast, w.wasm, w.memoryPages);
-    const before = w.slots[first - 1];
-    return Promise.resolve(
-      CommitmentTrace.fromProcess(proc, {
-        process: w.id,
-        firstSlot: c.firstSlot,
-        lastSlot: c.lastSlot,
-        slots: w.slots.slice(first, last + 1).map((s) => s.entry),
-        stepLimit: w.stepLimit,
-        prevAssignmentHash: before?.assignmentHash ?? ZeroHash,
-        domain: w.domain,
-        scheduler: w.scheduler,
-        parentStateHash: before?.stateHash ?? w.initialStateHash,
-        moduleRoot: w.moduleRoot,
-      }),
-    );
+    const before = first === 0 ? undefined : this.rows(w, first - 1, first - 1)[0];
+    const slots = this.rows(w, first, last).map((r) => ({
+      ...signedFromJson(r.signed, r.message.length),
+      message: new Uint8Array(r.message),
+    }));
+    return CommitmentTrace.fromProcess(proc, {
+      process: w.id,
+      firstSlot: c.firstSlot,
+      lastSlot: c.lastSlot,
+      slots,
+      stepLimit: w.stepLimit,
+      prevAssignmentHash: before?.assignment_hash ?? ZeroHash,
+      domain: w.domain,
+      scheduler: w.scheduler,
+      parentStateHash: this.stateHashAt(w.id, BigInt(first - 1)),
+      moduleRoot: w.moduleRoot,
+    });
   }
 
   /** One round: scan, judge, play the games, claim payouts. */

@@ -215,6 +215,37 @@ describe("agents/watcher", function () {
     expect(await source.read(sys.process, 2n, 5)).to.have.length(1);
     expect(await source.read(sys.process, 3n, 5)).to.deep.equal([]);
 
+    // A restarted watcher resumes after its stored end: told slot 1's hash, a fresh source reads slot 2
+    // without querying the log before it; told a wrong hash, no slot 2 chains to it.
+    const resumedFrom = (lastHash: string) => {
+      const client = new ArweaveClient({ url: gateway, logger: silent });
+      const nonces: string[][] = [];
+      const query = client.queryAllByTags.bind(client);
+      client.queryAllByTags = (q) => {
+        nonces.push([...(q.tags.find((t) => t.name === "Nonce")?.values ?? [])]);
+        return query(q);
+      };
+      const s = new ArweaveLogSource({
+        arweave: client,
+        domain: sys.domain,
+        schedulerOf: () => sys.scheduler.address,
+        pageSize: 2,
+      });
+      s.resume(sys.process, 1n, lastHash);
+      return { s, nonces };
+    };
+    const resumed = resumedFrom(assignmentHash(sys.domain, fromSu[1].assignment));
+    const next = await resumed.s.read(sys.process, 2n, 5);
+    expect(next.map((e) => e.signature)).to.deep.equal([fromSu[2].signature]);
+    expect(
+      resumed.nonces
+        .flat()
+        .map(Number)
+        .every((n) => n >= 2),
+    ).to.equal(true, `queried ${JSON.stringify(resumed.nonces)}`);
+    const misled = resumedFrom(ethers.id("not slot 1"));
+    expect(await misled.s.read(sys.process, 2n, 5)).to.deep.equal([]);
+
     // Anyone can post items with these tags: forged copies (signed by another key) are skipped, so a
     // forged slot 1 does not replace the real one and a forged slot 3 is no slot at all.
     const forge = async (slot: number, prev: string) => {

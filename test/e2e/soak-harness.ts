@@ -13,7 +13,10 @@
  * During the sending phase a seeded PRNG drives two loops: kill -9 of a random agent (SU, a CU or a watcher;
  * the kinds taken in turn from a shuffled bag, so each kind is hit once every three kills) restarted after a
  * random delay from its SQLite file, and outages (RPC, ArLocal in turn) of a random length. An RSS sampler
- * reads /proc/<pid>/status VmRSS of every agent every `rssEveryMs`.
+ * reads /proc/<pid>/status VmRSS of every agent every `rssEveryMs`. The sending phase ends when every message is
+ * acked, or earlier when `maxSendMs` has passed or `options.signal` is aborted (no new message; those in flight
+ * re-sent until acked; the chaos ends): the rest of the run is the same, over the messages sent. A progress line
+ * (acked, rate, each agent's latest RSS) every {@link PROGRESS_EVERY_MS} while sending and settling.
  *
  * At the end: every restart done, every proxy up; the harness waits for the SU to have published every slot,
  * then advances chain time past the challenge window (as `holo devnet --once` does) until every process's
@@ -22,6 +25,7 @@
  * opened and no watcher disagreement against these honest CUs, everything finalized.
  */
 import { spawn } from "node:child_process";
+import { setMaxListeners } from "node:events";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -75,6 +79,11 @@ export interface SoakConfig {
   concurrency: number;
   /** The sending phase lasts at least this long (senders are paced), so that the chaos has time to act. */
   minSendMs: number;
+  /**
+   * The sending phase stops after this long even if fewer than `messages` were sent (null: no cap); the run then
+   * settles and is checked as usual, over the messages actually sent (`messages.sendCappedAtMs` in the report).
+   */
+  maxSendMs: number | null;
   /** kill -9 of a random agent every U(killEveryMs) during the sending phase (0: no kills). */
   kills: boolean;
   killEveryMs: [number, number];
@@ -124,6 +133,7 @@ export const FULL_SOAK: SoakConfig = {
   seed: 20261124,
   concurrency: 16,
   minSendMs: 0,
+  maxSendMs: null,
   kills: true,
   killEveryMs: [20_000, 60_000],
   restartDelayMs: [0, 3_000],
@@ -156,6 +166,22 @@ const range = (v: string | undefined, d: [number, number]): [number, number] => 
   return [a, b ?? a];
 };
 
+/**
+ * SOAK_MAX_SEND_MS: unset or empty → `d`; otherwise a positive number of milliseconds (anything else throws an
+ * error that names the variable).
+ */
+function maxMs(v: string | undefined, d: number | null): number | null {
+  if (v === undefined || v.trim() === "") return d;
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n > 0)) {
+    throw new Error(
+      `soak setting SOAK_MAX_SEND_MS (maxSendMs): ${JSON.stringify(v)} is not a positive number of milliseconds ` +
+        "(leave it unset for no cap)",
+    );
+  }
+  return n;
+}
+
 /** `base` overridden by SOAK_* environment variables (names in docs/reliability.md, "Soak"). */
 export function soakConfigFromEnv(env: NodeJS.ProcessEnv, base: SoakConfig = FULL_SOAK): SoakConfig {
   const c: SoakConfig = {
@@ -166,6 +192,7 @@ export function soakConfigFromEnv(env: NodeJS.ProcessEnv, base: SoakConfig = FUL
     seed: num(env.SOAK_SEED, base.seed),
     concurrency: num(env.SOAK_CONCURRENCY, base.concurrency),
     minSendMs: num(env.SOAK_MIN_SEND_MS, base.minSendMs),
+    maxSendMs: maxMs(env.SOAK_MAX_SEND_MS, base.maxSendMs),
     kills: bool(env.SOAK_KILLS, base.kills),
     killEveryMs: range(env.SOAK_KILL_EVERY_MS, base.killEveryMs),
     restartDelayMs: range(env.SOAK_RESTART_DELAY_MS, base.restartDelayMs),
@@ -192,6 +219,8 @@ export function soakConfigFromEnv(env: NodeJS.ProcessEnv, base: SoakConfig = FUL
     if (typeof v === "number" && !(Number.isFinite(v) && v >= 0)) throw new Error(`soak setting ${k}: ${v}`);
   }
   if (c.processes < 1 || c.cus < 1 || c.messages < 1) throw new Error("soak: messages, processes, cus ≥ 1");
+  if (c.maxSendMs !== null && !(Number.isFinite(c.maxSendMs) && c.maxSendMs > 0))
+    throw new Error(`soak setting maxSendMs: ${c.maxSendMs} (a positive number of milliseconds, or null)`);
   if (c.cus > 8 || c.watchers > 6) throw new Error("soak: at most 8 CUs and 6 watchers (dev accounts)");
   return c;
 }
@@ -261,8 +290,21 @@ export interface SoakReport {
   config: SoakConfig;
   machine: { cpus: number; cpuModel: string; memGiB: number; node: string; loadAvg1mAtEnd: number };
   messages: {
+    /** `config.messages`: what the run set out to send (reached only when `sendStopped` is null). */
+    target: number;
+    /** Messages sent (each re-sent until acked): the invariants are over these, not over `target`. */
     sent: number;
     acked: number;
+    /**
+     * Milliseconds after the first send at which `config.maxSendMs` cut the sending phase before `target` was
+     * sent (null: not cut by the cap).
+     */
+    sendCappedAtMs: number | null;
+    /**
+     * Why the sending phase stopped before `target` was sent: the cap (`maxSendMs`) or a stop asked through
+     * `SoakOptions.signal` (bench/soak.ts: SIGINT/SIGTERM); null when every message of the target was sent.
+     */
+    sendStopped: { by: "maxSendMs" | "signal"; afterMs: number; reason: string } | null;
     sendRetries: number;
     refusals: number;
     /** 503 PublishBacklogFull answers (the SU's back-pressure) waited out for their Retry-After. */
@@ -394,10 +436,23 @@ const TOKEN_CYCLE: { name: string; value: string }[][] = [
   [{ name: "Action", value: "Balances" }],
 ];
 
+export interface SoakOptions {
+  /**
+   * Aborting it stops the sending phase as `maxSendMs` does (no new message; those in flight are re-sent until
+   * acked), then the run settles and is checked as usual. bench/soak.ts aborts it on SIGINT/SIGTERM. Aborted
+   * once the sending is over, it changes nothing.
+   */
+  signal?: AbortSignal;
+}
+
+/** A progress line (acked, rate, each agent's latest RSS) at least this often during sending and settling. */
+export const PROGRESS_EVERY_MS = 30_000;
+
 /** Runs the soak; never throws for a failed invariant (see `report.failures`), only for a broken set-up. */
 export async function runSoak(
   cfg: SoakConfig,
   log: (line: string) => void = () => undefined,
+  options: SoakOptions = {},
 ): Promise<SoakReport> {
   const T0 = Date.now();
   const at = () => r1((Date.now() - T0) / 1000);
@@ -720,12 +775,37 @@ export async function runSoak(
     const perProcess = new Array<number>(cfg.processes).fill(0);
     let sent = 0;
     let next = 0;
+    // the stop of the sending phase before `messages`: the cap (maxSendMs) or options.signal (bench: a signal)
+    const halt = new AbortController();
+    setMaxListeners(cfg.concurrency + 10, halt.signal); // one waiting sender each (pause)
+    let sendStopped = null as SoakReport["messages"]["sendStopped"];
+    const stopSending = (by: "maxSendMs" | "signal", reason: string) => {
+      if (halt.signal.aborted || !sending || sent >= cfg.messages) return;
+      sendStopped = { by, afterMs: Date.now() - tSend, reason };
+      halt.abort();
+      say(
+        `stopping the sending phase (${reason}): ${sent} of ${cfg.messages} sent, ${driver.slots.size} acked`,
+      );
+    };
+    /** Sleeps `ms`, or less when the sending phase is stopped. */
+    const pause = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          halt.signal.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        halt.signal.addEventListener("abort", done);
+      });
     const sender = async () => {
-      while (next < cfg.messages) {
+      while (next < cfg.messages && !halt.signal.aborted) {
         const i = next++;
         // pacing: message i is not sent before i/messages of minSendMs has passed
         const due = tSend + (cfg.minSendMs * i) / cfg.messages;
-        if (Date.now() < due) await sleep(due - Date.now());
+        if (Date.now() < due) await pause(due - Date.now());
+        // stopped: no new message (those already sent are re-sent until acked, by their own senders)
+        if (halt.signal.aborted) return;
         const p = Math.floor(pick() * cfg.processes);
         const item = await createSignedMessage(jwk, {
           target: procs[p].target,
@@ -741,7 +821,52 @@ export async function runSoak(
       }
     };
     let sending = true;
+    let phase = "sending";
     const tSend = Date.now();
+    const capTimer =
+      cfg.maxSendMs === null
+        ? undefined
+        : setTimeout(
+            () => stopSending("maxSendMs", `SOAK_MAX_SEND_MS: the cap of ${cfg.maxSendMs} ms`),
+            cfg.maxSendMs,
+          );
+    stops.push(() => clearTimeout(capTimer));
+    const onAbort = () => stopSending("signal", `stop asked: ${String(options.signal?.reason ?? "aborted")}`);
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener("abort", onAbort);
+    stops.push(() => options.signal?.removeEventListener("abort", onAbort));
+
+    // progress: acked, rate, the latest RSS of each agent (the sampler's), at least every PROGRESS_EVERY_MS
+    let lastProgress = { t: tSend, acked: 0 };
+    const latestRss = () => {
+      const latest = new Map<string, { run: number; mib: number }>();
+      for (const s of series.values()) {
+        const last = s.samples[s.samples.length - 1];
+        const prev = latest.get(s.agent);
+        if (last !== undefined && (prev === undefined || s.run >= prev.run))
+          latest.set(s.agent, { run: s.run, mib: last[1] });
+      }
+      const down = new Set(agents.filter((a) => !a.running).map((a) => names.get(a)!));
+      return [...latest]
+        .map(([agent, { mib }]) => `${agent} ${down.has(agent) ? "down" : `${Math.round(mib)}`}`)
+        .join(", ");
+    };
+    const progress = () => {
+      const now = Date.now();
+      const acked = driver.slots.size;
+      const rate = r1(acked / Math.max(0.001, (now - tSend) / 1000));
+      const recent = r1((acked - lastProgress.acked) / Math.max(0.001, (now - lastProgress.t) / 1000));
+      lastProgress = { t: now, acked };
+      const pub = publishing[publishing.length - 1];
+      say(
+        `progress (${phase}): ${acked} acked, ${sent} sent of ${cfg.messages}; ${rate} acked/s since the first ` +
+          `send, ${recent} acked/s lately` +
+          (pub === undefined ? "" : `; slots ${pub[1]} assigned, ${pub[2]} published`) +
+          `; RSS MiB: ${latestRss()}`,
+      );
+    };
+    const progressTimer = setInterval(progress, PROGRESS_EVERY_MS);
+    stops.push(() => clearInterval(progressTimer));
     const events: SoakReport["chaos"]["events"] = [];
     const kills = { su: 0, cu: 0, watcher: 0, total: 0 };
     const outages = { rpc: 0, arlocal: 0, totalDownMs: 0 };
@@ -811,15 +936,17 @@ export async function runSoak(
         return current.pop()!;
       };
     };
+    // the chaos belongs to the sending phase: it ends when the senders are done or when the sending is stopped
+    const chaosOn = () => sending && !halt.signal.aborted;
     const interruptibleSleep = async (ms: number) => {
       const until = Date.now() + ms;
-      while (sending && Date.now() < until) await sleep(Math.min(250, until - Date.now()));
+      while (chaosOn() && Date.now() < until) await sleep(Math.min(250, until - Date.now()));
     };
     const killLoop = async () => {
       const kinds = bag<"su" | "cu" | "watcher">(cfg.watchers > 0 ? ["su", "cu", "watcher"] : ["su", "cu"]);
       for (;;) {
         await interruptibleSleep(between(cfg.killEveryMs));
-        if (!sending) return;
+        if (!chaosOn()) return;
         const kind = kinds();
         const pool = (kind === "su" ? [su] : kind === "cu" ? cus : watchers).filter(
           (a) => a.running && !starting.has(a),
@@ -845,7 +972,7 @@ export async function runSoak(
       const which = bag<"rpc" | "arlocal">(["rpc", "arlocal"]);
       for (;;) {
         await interruptibleSleep(between(cfg.outageEveryMs));
-        if (!sending) return;
+        if (!chaosOn()) return;
         const w = which();
         const proxy = w === "rpc" ? rpcProxy : arProxy;
         const ms = between(cfg.outageMs);
@@ -860,13 +987,16 @@ export async function runSoak(
     };
     const chaos = Promise.all([cfg.kills ? killLoop() : undefined, cfg.outages ? outageLoop() : undefined]);
     await Promise.all(Array.from({ length: cfg.concurrency }, sender));
+    clearTimeout(capTimer);
     sending = false;
+    phase = "settling";
     await chaos;
     await Promise.all(restarts);
     const sendSec = r1((Date.now() - tSend) / 1000);
     say(
-      `sent: ${driver.slots.size} acked in ${sendSec} s; ${kills.total} kills, ${outages.rpc + outages.arlocal} outages`,
+      `sent: ${driver.slots.size} acked of ${sent} sent (target ${cfg.messages}${sendStopped === null ? "" : `, stopped early: ${sendStopped.reason}`}) in ${sendSec} s; ${kills.total} kills, ${outages.rpc + outages.arlocal} outages`,
     );
+    progress();
     if (restartFailures.length > 0) {
       // a failed restart: start the agent again so that the run can settle (the failure is reported)
       for (const a of agents) if (!a.running) await supervise(a);
@@ -914,6 +1044,7 @@ export async function runSoak(
     say(`settled in ${settleSec} s`);
 
     // ---- 9. the watchers' verdicts (every commitment seen and agreed with) ------------------------------------
+    phase = "watchers' verdicts";
     const tWatch = Date.now();
     const posted = await resultRegistry.queryFilter(resultRegistry.filters.CommitmentPosted(), fromBlock);
     const ourProcesses = new Set(procs.map((p) => p.id));
@@ -953,6 +1084,7 @@ export async function runSoak(
 
     watching = false;
     // ---- 10. the checks ---------------------------------------------------------------------------------
+    phase = "checks";
     const tCheck = Date.now();
     say("checking the logs, re-executing every process, checking the commitments…");
     let lost = 0;
@@ -1217,8 +1349,11 @@ export async function runSoak(
         loadAvg1mAtEnd: r1(os.loadavg()[0], 2),
       },
       messages: {
+        target: cfg.messages,
         sent,
         acked,
+        sendCappedAtMs: sendStopped?.by === "maxSendMs" ? sendStopped.afterMs : null,
+        sendStopped,
         sendRetries: driver.networkErrors,
         refusals: driver.refusals.length,
         backpressureWaits: driver.backpressureWaits,
@@ -1322,8 +1457,15 @@ export function summarize(r: SoakReport): string {
       return `${a}: ${m.verdict}${longest?.ratio == null ? "" : ` (${longest.firstQuartileMedianMiB} → ${longest.lastQuartileMedianMiB} MiB)`}`;
     })
     .join("; ");
+  const stopped = r.messages.sendStopped;
   return [
-    `messages: ${r.messages.sent} sent, ${r.messages.acked} acked over ${r.config.processes} processes (${r.messages.sendRetries} send retries, ${r.messages.backpressureWaits} back-pressure waits)`,
+    `messages: ${r.messages.sent} sent of a target of ${r.messages.target}, ${r.messages.acked} acked over ${r.config.processes} processes (${r.messages.sendRetries} send retries, ${r.messages.backpressureWaits} back-pressure waits)`,
+    ...(stopped === null
+      ? []
+      : [
+          `TARGET NOT REACHED: the sending phase was stopped after ${r1(stopped.afterMs / 1000)} s (${stopped.reason}) with ` +
+            `${r.messages.sent} of ${r.messages.target} messages sent; every figure below is over the ${r.messages.sent} sent`,
+        ]),
     `publishing (slots/s per minute, backlog): ${r.publishing.perMinute.map((m) => `${m.minute}:${m.publishedPerSec}/${m.backlogAtEnd}`).join(" ")}`,
     `invariants: lost ${i.lost}, duplicate assignments ${i.duplicateAssignments}, log problems ${i.logProblems}, ` +
       `unexpected entries ${i.unexpectedEntries}, wrong finalized ${i.wrongFinalized}, wrong posted ${i.wrongPosted}, ` +
@@ -1338,7 +1480,10 @@ export function summarize(r: SoakReport): string {
     `memory: ${mem}`,
     `ArLocal error lines: ${r.arlocalErrorLines}`,
     `pages: ${r.pages.length}${r.pages.length > 0 ? ` (first: ${JSON.stringify(r.pages.slice(0, 3))})` : ""}`,
-    r.failures.length === 0 ? "PASS" : `FAIL: ${r.failures.join("; ")}`,
+    (r.failures.length === 0 ? "PASS" : `FAIL: ${r.failures.join("; ")}`) +
+      (stopped === null
+        ? ""
+        : ` (over ${r.messages.sent} of the ${r.messages.target} messages: sending stopped early)`),
   ].join("\n");
 }
 
@@ -1393,6 +1538,9 @@ async function startArLocalProcess(dir: string, logFile: string, tune = true) {
         ` catch (e) { console.log('soak-arlocal-tune-failed: ' + e.message); } finally { db.close(); }`
       : "") +
     "console.log('soak-arlocal-ready'); });" +
+    // a Ctrl-C reaches the whole process group: the harness (bench/soak.ts) then settles and checks, which
+    // needs ArLocal; it is stopped with SIGTERM
+    'process.on("SIGINT", () => undefined);' +
     // gone with its parent, however the parent ended
     "const parent = process.ppid; setInterval(() => { try { process.kill(parent, 0); } catch { process.exit(0); } }, 1000);";
   const child = spawn(process.execPath, ["-e", script, String(port), dir], {

@@ -18,6 +18,24 @@ import type { Store } from "./store";
 /** The default number of slots between two stored checkpoints (CU and watcher `checkpointEverySlots`). */
 export const DEFAULT_CHECKPOINT_EVERY_SLOTS = 100;
 
+/** `checkpointEverySlots` checked (a positive integer; default {@link DEFAULT_CHECKPOINT_EVERY_SLOTS}). */
+export function checkpointInterval(every: number = DEFAULT_CHECKPOINT_EVERY_SLOTS): bigint {
+  if (!Number.isSafeInteger(every) || every < 1) {
+    throw new RangeError(`checkpointEverySlots must be a positive integer, got ${String(every)}`);
+  }
+  return BigInt(every);
+}
+
+/**
+ * The state after a page's last slot is always hashed (the stored end and `state()` stay exact): hashes
+ * `fast` into `end.sh` if that slot was not hashed; returns the page's end hash (undefined for no page).
+ */
+export function hashPageEnd(end: { sh: string | null } | undefined, fast: FastProcess): string | undefined {
+  if (end === undefined) return undefined;
+  end.sh ??= hexlify(fast.processStateHash());
+  return end.sh;
+}
+
 /** The named failures of a replay; each agent maps them to its own error class. */
 export type ReplayErrorCode = "SlotGap" | "ResultsChanged" | "NotEvaluated";
 

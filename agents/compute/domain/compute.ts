@@ -21,7 +21,7 @@ import { ChainError, type ChainClient } from "../../common/chain";
 import { commitmentFromEvent } from "../../common/games";
 import { logPage, type Logger } from "../../common/log";
 import type { AgentMetrics } from "../../common/metrics";
-import { DEFAULT_CHECKPOINT_EVERY_SLOTS, Replayer, signedFromJson, signedToJson } from "../../common/replay";
+import { checkpointInterval, hashPageEnd, Replayer, signedFromJson, signedToJson } from "../../common/replay";
 import type { Store } from "../../common/store";
 import type { PublishTarget } from "../../scheduler/domain/publisher";
 import {
@@ -330,11 +330,7 @@ export class ComputeUnit {
     this.registry = ProcessRegistry__factory.connect(o.processRegistry, o.chain.provider);
     this.pageSize = o.pageSize ?? 100;
     this.now = o.now ?? Date.now;
-    const every = o.checkpointEverySlots ?? DEFAULT_CHECKPOINT_EVERY_SLOTS;
-    if (!Number.isSafeInteger(every) || every < 1) {
-      throw new RangeError(`checkpointEverySlots must be a positive integer, got ${String(every)}`);
-    }
-    this.checkpointEvery = BigInt(every);
+    this.checkpointEvery = checkpointInterval(o.checkpointEverySlots);
     this.extra = o.metrics === undefined ? undefined : cuMetrics(o.metrics.registry);
     this.replayer = new Replayer({
       store: o.store,
@@ -554,12 +550,7 @@ export class ComputeUnit {
         }
         done.push(this.apply(f, e, ah));
       }
-      // The state after a page's last slot is always hashed: the cursor and `state()` stay exact.
-      const end = done[done.length - 1];
-      if (end !== undefined && end.sh === null) {
-        end.sh = hexlify(f.fast.processStateHash());
-        f.stateHash = end.sh;
-      }
+      f.stateHash = hashPageEnd(done[done.length - 1], f.fast) ?? f.stateHash;
       this.persist(f, done);
       n += done.length;
       if (refused !== undefined) throw refused;

@@ -20,7 +20,7 @@ import {
 } from "../../common/games";
 import { logPage, type Logger } from "../../common/log";
 import type { AgentMetrics } from "../../common/metrics";
-import { DEFAULT_CHECKPOINT_EVERY_SLOTS, Replayer, signedFromJson, signedToJson } from "../../common/replay";
+import { checkpointInterval, hashPageEnd, Replayer, signedFromJson, signedToJson } from "../../common/replay";
 import type { Store } from "../../common/store";
 import type { LogEntry, LogSource } from "../../compute/domain/log-source";
 import {
@@ -209,11 +209,7 @@ export class Watcher {
     this.results = ResultRegistry__factory.connect(o.resultRegistry, o.chain.provider);
     this.registry = ProcessRegistry__factory.connect(o.processRegistry, o.chain.provider);
     this.pageSize = o.pageSize ?? 100;
-    const every = o.checkpointEverySlots ?? DEFAULT_CHECKPOINT_EVERY_SLOTS;
-    if (!Number.isSafeInteger(every) || every < 1) {
-      throw new RangeError(`checkpointEverySlots must be a positive integer, got ${String(every)}`);
-    }
-    this.checkpointEvery = BigInt(every);
+    this.checkpointEvery = checkpointInterval(o.checkpointEverySlots);
     this.replayer = new Replayer({
       store: o.store,
       slotsTable: "slots",
@@ -330,12 +326,7 @@ export class Watcher {
         }
         done.push(this.apply(w, e, ah, ends));
       }
-      // The state after a page's last slot is always hashed: `state()` and a restart stay exact.
-      const end = done[done.length - 1];
-      if (end !== undefined && end.sh === null) {
-        end.sh = hexlify(w.fast.processStateHash());
-        w.stateHash = end.sh;
-      }
+      w.stateHash = hashPageEnd(done[done.length - 1], w.fast) ?? w.stateHash;
       this.persist(w, done);
       n += done.length;
       if (refused !== undefined) throw refused;

@@ -9,12 +9,17 @@
  *   mined the SU assigns slot 0 to the Process item (on its timer, or on the next request). Messages to a
  *   pending process are refused (`ProcessPending`).
  * - message: the SU's answer has `id`, `timestamp`, `slot`, `processId`; `GET /:messageId?process-id=`
- *   gives the assignment's AO tags (`Nonce`).
+ *   gives the assignment's AO tags (`Nonce`). With `returnAssignmentSlot`, aoconnect finds the SU with
+ *   ao-scheduler-utils' `locate` (its gateway from GRAPHQL_URL, see loadAoconnect) and reads that Nonce: the SU is
+ *   located once with the scheduler's wallet as `schedulerHint` (its Scheduler-Location record on ArLocal), which
+ *   skips the testnet SU router and the gateway lookup of the process, and caches the SU's Url for the process.
  * - result / results / dryrun take the process id as base64url or 0x hex, a message id as aoconnect returns
  *   it (base64url) or 0x hex; a result's `Messages` are AO's `{Target, Anchor, Tags, Data}` (and `Raw`).
  * - dryrun posts JSON `{Id, Target, Owner, Anchor, Data, Tags}`; the CU builds the canonical message of the
  *   next slot from it.
  */
+import path from "node:path";
+
 import { expect } from "chai";
 import hre from "hardhat";
 
@@ -24,11 +29,10 @@ import { arweaveIdHex } from "../../cli/lib/ao";
 import { eventually, processTags, startCu, startStack, type Stack } from "../e2e/stack";
 import { holo, isolateChainEnv } from "../cli/helpers";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const aoconnect = require("@permaweb/aoconnect") as {
+type AoConnect = {
   connect(options: Record<string, string>): {
     spawn(a: Record<string, unknown>): Promise<string>;
-    message(a: Record<string, unknown>): Promise<string>;
+    message<T = string>(a: Record<string, unknown>): Promise<T>;
     result(a: Record<string, unknown>): Promise<Record<string, unknown>>;
     results(
       a: Record<string, unknown>,
@@ -37,6 +41,34 @@ const aoconnect = require("@permaweb/aoconnect") as {
   };
   createDataItemSigner(jwk: unknown): unknown;
 };
+/** The ao-scheduler-utils instance aoconnect itself loads (its `locate` and the cache behind it). */
+type SchedulerUtils = {
+  locate(process: string, schedulerHint?: string): Promise<{ url: string; address: string }>;
+};
+let aoconnect: AoConnect;
+let schedulerUtils: SchedulerUtils;
+
+/**
+ * Loads aoconnect, and the @permaweb/ao-scheduler-utils it resolves, with `GRAPHQL_URL` set to `graphqlUrl`.
+ * aoconnect's legacy `message({returnAssignmentSlot})` finds the SU with ao-scheduler-utils' top-level `locate`,
+ * which reads its gateway from the GRAPHQL_URL environment variable once, when the package is loaded (connect's
+ * GATEWAY_URL does not reach it): so both are loaded here, once ArLocal's address is known.
+ */
+function loadAoconnect(graphqlUrl: string): void {
+  const saved = process.env.GRAPHQL_URL;
+  process.env.GRAPHQL_URL = graphqlUrl;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    aoconnect = require("@permaweb/aoconnect") as AoConnect;
+    const from = path.dirname(require.resolve("@permaweb/aoconnect"));
+    const utils = require.resolve("@permaweb/ao-scheduler-utils", { paths: [from] });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    schedulerUtils = require(utils) as SchedulerUtils;
+  } finally {
+    if (saved === undefined) delete process.env.GRAPHQL_URL;
+    else process.env.GRAPHQL_URL = saved;
+  }
+}
 
 describe("AO compatibility: @permaweb/aoconnect against the Holoproof SU and CU", function () {
   const env = isolateChainEnv();
@@ -52,6 +84,7 @@ describe("AO compatibility: @permaweb/aoconnect against the Holoproof SU and CU"
   before(async function () {
     env.clear();
     stack = await startStack("holo-aoconnect-");
+    loadAoconnect(`${stack.arlocal.url}/graphql`);
     const published = await holo(
       "module",
       "publish",
@@ -312,5 +345,98 @@ describe("AO compatibility: @permaweb/aoconnect against the Holoproof SU and CU"
     const malformed = await fetch(`${stack.su.url}/pending/not-a-process`);
     expect(malformed.status).to.equal(400);
     expect(((await malformed.json()) as { error: string }).error).to.equal("MalformedId");
+  });
+
+  it("message: with returnAssignmentSlot, aoconnect locates the SU by its Scheduler-Location and returns the slot it assigned", async function () {
+    // aoconnect calls locate(process), which asks https://su-router.ao-testnet.xyz first (unreachable offline,
+    // and it does not know this process) and then the gateway for the process's Scheduler tag. Given the
+    // scheduler's wallet as schedulerHint, locate reads only that wallet's Scheduler-Location record (here, on
+    // ArLocal) and caches the SU's Url for the process for its Time-To-Live: aoconnect's locate finds it there.
+    const located = await schedulerUtils.locate(processTarget, stack.arweaveAddress);
+    expect(located).to.deep.equal({ url: stack.su.url, address: stack.arweaveAddress });
+    const slot = await ao(stack.su.url).message({
+      process: processTarget,
+      signer: signer(),
+      tags: [{ name: "Action", value: "Balance" }],
+      data: "",
+      returnAssignmentSlot: true,
+    });
+    expect(slot).to.equal("2");
+    // the slot is the SU's: its log has this process's newest message at slot 2
+    const log = (await (await fetch(`${stack.su.url}/${processTarget}?from=2`)).json()) as {
+      edges: {
+        node: {
+          message: { id: string };
+          assignment: { slot: number; tags: { name: string; value: string }[] };
+        };
+      }[];
+    };
+    expect(log.edges.map((e) => e.node.assignment.slot)).to.deep.equal([2]);
+    expect(log.edges[0].node.assignment.tags).to.deep.include({ name: "Nonce", value: slot });
+    const entry = (await (
+      await fetch(`${stack.su.url}/${log.edges[0].node.message.id}?process-id=${processTarget}`)
+    ).json()) as { assignment: { slot: number } };
+    expect(entry.assignment.slot).to.equal(2);
+  });
+
+  it("message: with returnAssignmentSlot and returnMessageId, aoconnect returns {slot, id}: the next slot, the SU's entry for that id", async function () {
+    const r = await ao(stack.su.url).message<{ slot: string; id: string }>({
+      process: processTarget,
+      signer: signer(),
+      tags: [{ name: "Action", value: "Info" }],
+      data: "",
+      returnAssignmentSlot: true,
+      returnMessageId: true,
+    });
+    expect(r).to.have.all.keys("slot", "id");
+    expect(r.slot).to.equal("3");
+    expect(r.id).to.match(/^[A-Za-z0-9_-]{43}$/);
+    const entry = (await (await fetch(`${stack.su.url}/${r.id}?process-id=${processTarget}`)).json()) as {
+      message: { id: string };
+      assignment: { slot: number; process: string; tags: { name: string; value: string }[] };
+    };
+    expect(entry.message.id).to.equal(r.id);
+    expect(entry.assignment).to.deep.include({ slot: 3, process: processHex });
+    expect(entry.assignment.tags).to.deep.include({ name: "Nonce", value: "3" });
+    expect(entry.assignment.tags).to.deep.include({ name: "Message", value: r.id });
+    const root = (await (await fetch(stack.su.url)).json()) as { Processes: string[] };
+    expect(root.Processes).to.include(processHex);
+  });
+
+  it("message: GET /:messageId names bad input: unknown message (NotFound), malformed ids, missing process-id", async function () {
+    const get = async (url: string) => {
+      const r = await fetch(`${stack.su.url}${url}`);
+      return {
+        status: r.status,
+        body: (await r.json()) as { error: string; field?: string; message: string },
+      };
+    };
+    const unknown = await get(`/${"A".repeat(43)}?process-id=${processTarget}`);
+    expect(unknown).to.deep.include({ status: 404 });
+    expect(unknown.body).to.deep.include({ error: "NotFound", field: "params.id" });
+    // a message of this process asked of another (well-formed) process id
+    const elsewhere = await get(`/${messageId}?process-id=0x${"11".repeat(32)}`);
+    expect(elsewhere).to.deep.include({ status: 404 });
+    expect(elsewhere.body.error).to.equal("NotFound");
+    const badMessage = await get(`/not-a-message-id?process-id=${processTarget}`);
+    expect(badMessage).to.deep.include({ status: 400 });
+    expect(badMessage.body).to.deep.include({ error: "MalformedId", field: "params.id" });
+    const badProcess = await get(`/${messageId}?process-id=${processTarget.slice(1)}`);
+    expect(badProcess).to.deep.include({ status: 404 });
+    expect(badProcess.body).to.deep.include({ error: "UnknownProcess", field: "query.process-id" });
+    const empty = await get(`/${messageId}?process-id=`);
+    expect(empty).to.deep.include({ status: 400 });
+    expect(empty.body).to.deep.include({ error: "ValidationError", field: "query.process-id" });
+    // without process-id, GET /:id reads a process's log: a message id is told so, with its process
+    for (const id of [messageId, arweaveIdHex(messageId)]) {
+      const missing = await get(`/${id}`);
+      expect(missing).to.deep.include({ status: 400 });
+      expect(missing.body).to.deep.include({ error: "MissingProcessId", field: "query.process-id" });
+      expect(missing.body.message).to.include(`?process-id=${processTarget}`);
+    }
+    // an id that is neither a process here nor a message here stays UnknownProcess
+    const neither = await get(`/${"A".repeat(43)}`);
+    expect(neither).to.deep.include({ status: 404 });
+    expect(neither.body.error).to.equal("UnknownProcess");
   });
 });

@@ -12,7 +12,9 @@
  *   `status: "spawned"` once slot 0 is assigned
  * - `GET /timestamp` — `{timestamp, block_height}`
  * - `GET /:processId?from=&to=&limit=` — the ordered log: `{page_info: {has_next_page}, edges: [{cursor, node: {message, assignment}}]}`
- * - `GET /:messageId?process-id=` — one message with its assignment
+ * - `GET /:messageId?process-id=` — one message with its assignment (aoconnect's `message({returnAssignmentSlot})`
+ *   reads its `assignment.tags` Nonce); a malformed message id → 400 `MalformedId`, a message id without
+ *   `process-id` → 400 `MissingProcessId`
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -237,9 +239,29 @@ export function createSchedulerApi(options: SchedulerApiOptions): HttpServer {
     const { id } = request.params as { id: string };
     const query = validate(LogQuery, request.query, "query");
     try {
-      if (query["process-id"] !== undefined) return entryJson(scheduler.message(id, query["process-id"]));
+      if (query["process-id"] !== undefined) {
+        // a data item id has the forms of a process id: 32 bytes as canonical base64url or 0x hex
+        if (parseProcessId(id) === undefined) {
+          throw new HttpError(
+            400,
+            "MalformedId",
+            "a message id is the 43 base64url characters of its data item id's 32 bytes, or 0x and 64 hex digits",
+            "params.id",
+          );
+        }
+        return entryJson(scheduler.message(id, query["process-id"]));
+      }
       const p = parseProcessId(id);
       if (p !== undefined && scheduler.pendingSpawn(p) !== undefined) await scheduler.activatePending(p);
+      const of = p !== undefined && !scheduler.knows(p) ? scheduler.messageProcess(id) : undefined;
+      if (of !== undefined) {
+        throw new HttpError(
+          400,
+          "MissingProcessId",
+          `${id} is a message of process ${processTarget(of)}: GET /${id}?process-id=${processTarget(of)} reads it (GET /:processId reads a process's log)`,
+          "query.process-id",
+        );
+      }
       const page = scheduler.log(id, { from: query.from, to: query.to, limit: query.limit });
       return {
         page_info: { has_next_page: page.hasNextPage },

@@ -200,6 +200,13 @@ export function parseProcessId(id: string): string | undefined {
   return undefined;
 }
 
+/** A data item id as given by aoconnect (base64url) or as bytes32 (0x hex), in its base64url form. */
+function itemIdOf(messageId: string): string {
+  return /^0x[0-9a-fA-F]{64}$/.test(messageId)
+    ? Buffer.from(messageId.slice(2), "hex").toString("base64url")
+    : messageId;
+}
+
 /** The base64url form of a 0x process id (an AO target). */
 export function processTarget(processId: string): string {
   return Buffer.from(getBytes(processId)).toString("base64url");
@@ -806,16 +813,20 @@ export class Scheduler {
     const id = parseProcessId(processId);
     if (id === undefined)
       throw new SchedulerError("UnknownProcess", `not a process id: ${processId}`, "query.process-id");
-    // the data item id as given by aoconnect (base64url) or as bytes32 (0x hex)
-    const itemId = /^0x[0-9a-fA-F]{64}$/.test(messageId)
-      ? Buffer.from(messageId.slice(2), "hex").toString("base64url")
-      : messageId;
     const row = this.store.db
       .prepare("SELECT * FROM assignments WHERE message_id = ? AND process = ?")
-      .get(itemId, id) as AssignmentRow | undefined;
+      .get(itemIdOf(messageId), id) as AssignmentRow | undefined;
     if (row === undefined)
       throw new SchedulerError("NotFound", `no message ${messageId} in process ${id}`, "params.id");
     return this.entry(row);
+  }
+
+  /** The process (0x) of message `messageId` (base64url or 0x hex), if this SU assigned it; else `undefined`. */
+  messageProcess(messageId: string): string | undefined {
+    const row = this.store.db
+      .prepare("SELECT process FROM messages WHERE id = ?")
+      .get(itemIdOf(messageId)) as { process: string } | undefined;
+    return row?.process;
   }
 
   private entry(row: AssignmentRow): LogEntry {

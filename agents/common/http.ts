@@ -181,7 +181,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   app.setErrorHandler((error: unknown, request, reply) => {
     if (error instanceof HttpError) {
-      if (error.status >= 500) request.log.error({ err: error }, "request failed");
+      if (error.status === 503) {
+        // Deliberate flow control (PublishBacklogFull, TooManyPending): the agent is fine and says when to
+        // come back; `error` would page the operator for every refused request (docs/agents.md §4).
+        request.log.warn({ error: error.name, reason: error.message }, "request refused for now (503)");
+      } else if (error.status >= 500) request.log.error({ err: error }, "request failed");
       else request.log.debug({ err: error }, "request refused");
       const body: ErrorBody = { error: error.name, message: error.message };
       if (error.field !== undefined) body.field = error.field;

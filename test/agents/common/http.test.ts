@@ -65,6 +65,12 @@ describe("agents/common/http", function () {
     app.get("/teapot", async () => {
       throw new HttpError(422, "UnknownProcess", "process abc is not scheduled here", "params.process");
     });
+    app.get("/busy", async () => {
+      throw new HttpError(503, "PublishBacklogFull", "1000 accepted slots are not yet published");
+    });
+    app.get("/broken", async () => {
+      throw new HttpError(502, "GatewayFailed", "the gateway answered garbage");
+    });
     app.get("/boom", async () => {
       throw new Error("SQLITE_CORRUPT at /var/lib/holo/su.sqlite");
     });
@@ -152,6 +158,25 @@ describe("agents/common/http", function () {
       message: "process abc is not scheduled here",
       field: "params.process",
     });
+  });
+
+  it("logs a deliberate 503 (flow control) at warn without a stack, other HttpError 5xx at error (the paging rule)", async function () {
+    const busy = await app.inject({ method: "GET", url: "/busy" });
+    expect(busy.statusCode).to.equal(503);
+    expect(busy.json().error).to.equal("PublishBacklogFull");
+    let lines = logs.lines();
+    expect(lines.filter((l) => l.level === "error")).to.deep.equal([]);
+    const warned = lines.find((l) => l.level === "warn" && l.error === "PublishBacklogFull");
+    expect(warned, "a warn line").not.to.equal(undefined);
+    expect(warned!.reason).to.equal("1000 accepted slots are not yet published");
+    expect(JSON.stringify(warned)).not.to.include("stack");
+    const broken = await app.inject({ method: "GET", url: "/broken" });
+    expect(broken.statusCode).to.equal(502);
+    lines = logs.lines();
+    const logged = lines.find((l) => l.level === "error");
+    expect((logged?.err as { message?: string } | undefined)?.message).to.include(
+      "the gateway answered garbage",
+    );
   });
 
   it("validate answers 400 ValidationError naming the field", async function () {

@@ -44,6 +44,11 @@ export const METRIC_SPECS = {
     help: "HTTP requests served, by route pattern and status code",
     labelNames: ["route", "status"],
   },
+  holo_checkpoints_pruned_total: {
+    type: "counter",
+    help: "Process-state checkpoints deleted because the finalized chain made them useless (CU, watcher)",
+    labelNames: [],
+  },
   // scheduler unit
   holo_su_slots_assigned_total: {
     type: "counter",

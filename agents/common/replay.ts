@@ -153,6 +153,31 @@ export class Replayer {
     return sh;
   }
 
+  /**
+   * Deletes the checkpoints of `p` before the latest one at or before `finalizedLastSlot` (the last slot of
+   * the process's finalized chain) that `deletable` (an SQL condition on the `checkpoints` row; the agent's own
+   * constant) allows; returns the slots deleted. What stays covers every state still needed: a game or a
+   * verdict is only about slots after the finalized tip, and restarts use the latest checkpoint. The messages
+   * stay, so a state before the kept checkpoint can still be rebuilt (from slot 0, slowly): a wrong tip
+   * (a lying RPC) costs time, never a wrong state.
+   */
+  pruneCheckpoints(p: ReplayedProcess, finalizedLastSlot: bigint, deletable = "1"): number[] {
+    return this.o.store.tx((db) => {
+      const keep = db
+        .prepare("SELECT MAX(slot) AS slot FROM checkpoints WHERE process = ? AND slot <= ?")
+        .get(p.id, Number(finalizedLastSlot)) as { slot: number | null };
+      if (keep.slot === null) return [];
+      const where = `process = ? AND slot < ? AND (${deletable})`;
+      const slots = (
+        db.prepare(`SELECT slot FROM checkpoints WHERE ${where} ORDER BY slot`).all(p.id, keep.slot) as {
+          slot: number;
+        }[]
+      ).map((r) => r.slot);
+      if (slots.length > 0) db.prepare(`DELETE FROM checkpoints WHERE ${where}`).run(p.id, keep.slot);
+      return slots;
+    });
+  }
+
   /** Stores the state hash of a slot that has none. */
   storeStateHash(p: ReplayedProcess, slot: bigint, sh: string): void {
     this.o.store.db

@@ -81,6 +81,11 @@ export const ComputeSettings = z
     checkpointEverySlots: positiveInt()
       .prefault(100)
       .describe("Store the process state (and publish it to Arweave) every this many slots"),
+    pruneCheckpoints: bool()
+      .prefault(true)
+      .describe(
+        "Delete the checkpoints the finalized chain has made useless: all but the latest at or before the finalized tip, with Arweave once their item is posted (the stored messages and results stay)",
+      ),
     retryRefused: bool()
       .prefault(false)
       .describe("At start, forget commitments the registry refused so their ranges are committed again"),

@@ -123,6 +123,7 @@ export async function startCompute(
       commitEverySlots: config.commitEverySlots,
       commitEveryMs: config.commitEveryMs,
       checkpointEverySlots: config.checkpointEverySlots,
+      pruneCheckpoints: config.pruneCheckpoints,
       arweave,
       fault:
         config.fault === undefined

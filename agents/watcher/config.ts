@@ -3,6 +3,7 @@ import { z } from "zod";
 
 import {
   address,
+  bool,
   crossCheckSettings,
   duration,
   logLevel,
@@ -67,6 +68,11 @@ export const WatcherSettings = z.object({
     .prefault(100)
     .describe(
       "Store the re-executed process state after every slot s with (s + 1) % N = 0: a restart resumes there, and a game's trace starts from the nearest one",
+    ),
+  pruneCheckpoints: bool()
+    .prefault(true)
+    .describe(
+      "Delete the checkpoints the finalized chain has made useless: all but the latest at or before the finalized tip (the stored messages stay)",
     ),
   logLevel: logLevel().prefault("info").describe("The lowest log level written"),
 });

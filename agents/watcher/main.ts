@@ -91,6 +91,7 @@ export async function startWatcher(
       fromBlock: config.fromBlock,
       reexecStepsPerSecond: config.reexecStepsPerSecond,
       checkpointEverySlots: config.checkpointEverySlots,
+      pruneCheckpoints: config.pruneCheckpoints,
     });
     ref.watcher = w;
     app = createWatcherApi({ watcher: w, player, logger, metrics });

@@ -91,6 +91,11 @@ export interface ComputeOptions {
   arweave?: { target: PublishTarget; wallet: JWKInterface };
   /** Store (and publish) the process state every this many slots; default 100. */
   checkpointEverySlots?: number;
+  /**
+   * Delete checkpoints the finalized chain has made useless (default true): all but the latest at or before
+   * the finalized tip's last slot, with Arweave only once their item is posted.
+   */
+  pruneCheckpoints?: boolean;
   /** Devnet/testing only: claim wrong states or results from a slot on (fault.ts). */
   fault?: Fault;
   /** A registered step limit above this is refused at follow (`StepLimitTooLarge`); unchecked if unset. */
@@ -1450,7 +1455,41 @@ export class ComputeUnit {
       done.push(row.id);
       tip = { id: row.id, lastSlot: c.lastSlot };
     }
+    if (tip !== undefined) this.pruneCheckpoints(f, tip.lastSlot);
     return done;
+  }
+
+  /**
+   * Deletes the checkpoints (and their posted Holo-Checkpoint items' stored bytes) that the finalized chain
+   * has made useless: those before the latest checkpoint at or before its last slot
+   * ({@link Replayer.pruneCheckpoints}). With Arweave, only checkpoints whose item is posted. Off with
+   * `pruneCheckpoints: false`.
+   */
+  private pruneCheckpoints(f: Followed, finalizedLastSlot: bigint): void {
+    if (this.o.pruneCheckpoints === false) return;
+    const posted = "item_id IN (SELECT item_id FROM publications WHERE status = 'posted')";
+    const slots = this.replayer.pruneCheckpoints(
+      f,
+      finalizedLastSlot,
+      this.o.arweave === undefined ? "1" : posted,
+    );
+    if (slots.length === 0) return;
+    const drop = this.o.store.db.prepare(
+      "DELETE FROM publications WHERE process = ? AND kind = 'checkpoint' AND status = 'posted' AND first_slot = ?",
+    );
+    this.o.store.tx(() => {
+      for (const s of slots) drop.run(f.id, s);
+    });
+    this.o.metrics?.get("holo_checkpoints_pruned_total").inc(slots.length);
+    this.o.logger.info(
+      {
+        event: "cu.checkpoints.pruned",
+        process: f.id,
+        slots,
+        finalizedLastSlot: finalizedLastSlot.toString(),
+      },
+      "checkpoints before the finalized tip deleted",
+    );
   }
 
   // ---- games ---------------------------------------------------------------------------------

@@ -77,6 +77,8 @@ export interface WatcherOptions {
   reexecStepsPerSecond?: number;
   /** Store the state after every slot `s` with `(s + 1) % N = 0` (default 100): restarts and traces start there. */
   checkpointEverySlots?: number;
+  /** Delete checkpoints the finalized chain has made useless (default true; {@link Replayer.pruneCheckpoints}). */
+  pruneCheckpoints?: boolean;
 }
 
 /** A commitment as the watcher judged it. */
@@ -547,12 +549,44 @@ export class Watcher {
         this.o.logger.warn({ event: "watcher.commitment.disagree", ...fields }, "commitment disagrees");
       }
     }
+    // Checkpoints the finalized chain has made useless go: one registry read per process judged now.
+    for (const process of new Set(pending.filter((r) => judged.includes(r.id)).map((r) => r.process))) {
+      await this.pruneCheckpoints(this.get(process));
+    }
     // Open games against every disagreeing commitment without one (also after a crash between the two).
     const wrong = this.o.store.db
       .prepare("SELECT * FROM checks WHERE verdict = 'disagree' AND game_id IS NULL ORDER BY block")
       .all() as CheckRow[];
     for (const row of wrong) await this.challenge(row, nowSec);
     return judged;
+  }
+
+  /** {@link Replayer.pruneCheckpoints} up to the process's finalized tip; a failed read is retried later. */
+  private async pruneCheckpoints(w: Watched): Promise<void> {
+    if (this.o.pruneCheckpoints === false) return;
+    let slots: bigint;
+    try {
+      [, slots] = await this.results.latestFinalized(w.id);
+    } catch (error) {
+      this.o.logger.warn(
+        { event: "watcher.checkpoints.retry", process: w.id, err: errorText(error) },
+        "reading the finalized tip failed; checkpoints pruned later",
+      );
+      return;
+    }
+    if (slots === 0n) return;
+    const deleted = this.replayer.pruneCheckpoints(w, slots - 1n);
+    if (deleted.length === 0) return;
+    this.o.metrics?.get("holo_checkpoints_pruned_total").inc(deleted.length);
+    this.o.logger.info(
+      {
+        event: "watcher.checkpoints.pruned",
+        process: w.id,
+        slots: deleted,
+        finalizedLastSlot: (slots - 1n).toString(),
+      },
+      "checkpoints before the finalized tip deleted",
+    );
   }
 
   private unavailable(row: CheckRow, w: Watched, nowSec: number): void {

@@ -11,7 +11,7 @@ import { createMetrics } from "../../../agents/common/metrics";
 import { ComputeError } from "../../../agents/compute/domain/errors";
 import { Process } from "../../../machine/process";
 import type { SlotInput } from "../../../sdk/ts/dispute/trace";
-import { assignMessages, deployGameSystem, traceOf, type GameSystem } from "../../helpers/game";
+import { assignMessages, deployGameSystem, increaseTime, traceOf, type GameSystem } from "../../helpers/game";
 import { capturingLogger, CuFixture, sourceOf } from "./helpers";
 
 const SPECS = Array.from({ length: 8 }, (_, i) => ({
@@ -170,5 +170,42 @@ describe("agents/compute: checkpoints and refused commitments", function () {
     const posted = again.cu.commitments(sys.process);
     expect(posted.map((r) => r.status)).to.deep.equal(["posted", "posted"]);
     expect(posted[0].commitment.stateHash).to.equal(traceOf(sys, log.slice(0, 3)).claim().stateHash);
+  });
+
+  it("deletes the checkpoints the finalized chain made useless (all but the latest at or before its tip), metered; states before them still rebuild", async function () {
+    const file = fx.file("ck-prune.sqlite");
+    const metrics = createMetrics({ agent: "cu", defaultMetrics: false });
+    const { cu } = await fx.makeCu(sys, file, sourceOf(sys, log), {
+      checkpointEverySlots: 2,
+      commitEverySlots: 6,
+      metrics,
+    });
+    expect(await cu.evaluate(sys.process)).to.equal(8);
+    expect(cu.checkpoints(sys.process).map((c) => c.slot)).to.deep.equal([1n, 3n, 5n, 7n]);
+    expect(await cu.commit(sys.process)).to.have.length(1); // [0, 5]
+    await increaseTime(sys.P.challengeWindow + 1n);
+    expect(await cu.finalize(sys.process)).to.have.length(1);
+    // The finalized tip ends at slot 5: checkpoint 5 stays (the state there), 1 and 3 go, 7 is after the tip.
+    expect(cu.checkpoints(sys.process).map((c) => c.slot)).to.deep.equal([5n, 7n]);
+    expect(await metrics.text()).to.match(/holo_checkpoints_pruned_total 2/);
+    // A state before the kept checkpoint is rebuilt from slot 0 (the messages stay): slower, never wrong.
+    const step = stepHashes();
+    expect(cu.stateHashAt(sys.process, 2n)).to.equal(step[2].state);
+    // Finalizing again changes nothing.
+    expect(await cu.finalize(sys.process)).to.deep.equal([]);
+    expect(cu.checkpoints(sys.process).map((c) => c.slot)).to.deep.equal([5n, 7n]);
+  });
+
+  it("keeps every checkpoint with pruneCheckpoints false", async function () {
+    const { cu } = await fx.makeCu(sys, fx.file("ck-keep.sqlite"), sourceOf(sys, log), {
+      checkpointEverySlots: 2,
+      commitEverySlots: 6,
+      pruneCheckpoints: false,
+    });
+    expect(await cu.evaluate(sys.process)).to.equal(8);
+    expect(await cu.commit(sys.process)).to.have.length(1);
+    await increaseTime(sys.P.challengeWindow + 1n);
+    expect(await cu.finalize(sys.process)).to.have.length(1);
+    expect(cu.checkpoints(sys.process).map((c) => c.slot)).to.deep.equal([1n, 3n, 5n, 7n]);
   });
 });

@@ -18,11 +18,13 @@ import { WATCHER_MIGRATIONS } from "../../../agents/watcher/domain/store";
 import { startWatcher, type RunningWatcher } from "../../../agents/watcher/main";
 import { startJsonRpcServer, type RunningJsonRpcServer } from "../../../cli/lib/jsonrpc";
 import { FastProcess } from "../../../machine/fast";
+import { Process } from "../../../machine/process";
 import { liarTrace, type SlotInput } from "../../../sdk/ts/dispute";
 import type { Commitment } from "../../../sdk/ts/results";
 import {
   assignMessages,
   deployGameSystem,
+  increaseTime,
   NO_PARENT,
   postClaim,
   traceOf,
@@ -224,5 +226,38 @@ describe("agents/watcher: slots and checkpoints in the store", function () {
     expect(counting.reads[0]).to.equal(0n);
     expect(w.watcher.state(sys.process).stateHash).to.equal(replayHash(SLOTS - 1));
     expect(w.watcher.check("0x01")?.verdict).to.equal("agree");
+  });
+
+  it("test_pruneCheckpoints_finalizedTipPastTwoCheckpoints_keepsTheLatestAtOrBeforeIt_statesStillRebuilt", async function () {
+    const storePath = path.join(dir, "store-f.sqlite");
+    const w = await start(storePath, fullSource());
+    await w.tick();
+    const poster = sys.rest[1];
+    const a = await postClaim(sys, poster, traceOf(sys, log.slice(0, 13)));
+    const parentEnd = traceOf(sys, log.slice(0, 13)).claim();
+    const proc = Process.fromWasm(sys.wasm, { memoryLimitPages: sys.P.memoryPages });
+    for (const s of log.slice(0, 13)) proc.handleMessage(s.message, { stepLimit: Number(sys.P.stepLimit) });
+    const bTrace = traceOf(sys, log.slice(13, 23), 13n, {
+      process: proc,
+      prevAssignmentHash: parentEnd.lastAssignmentHash,
+      stateHash: parentEnd.stateHash,
+    });
+    const b = await postClaim(sys, poster, bTrace, a.id);
+    await increaseTime(sys.P.challengeWindow + 1n);
+    await (await sys.results.finalize(a.commitment)).wait();
+    await (await sys.results.finalize(b.commitment)).wait();
+    await w.tick(); // judges both (agree), then reads the finalized tip (slot 22) and prunes
+    expect(w.watcher.check(b.id)?.verdict).to.equal("agree");
+    const db = openStore(storePath, WATCHER_MIGRATIONS).db;
+    try {
+      const slots = db
+        .prepare("SELECT slot FROM checkpoints WHERE process = ? ORDER BY slot")
+        .all(sys.process);
+      expect(slots).to.deep.equal([{ slot: 19 }]);
+    } finally {
+      db.close();
+    }
+    // Before the kept checkpoint a state is rebuilt from slot 0: the stored messages stay.
+    expect(w.watcher.stateHashAt(sys.process, 12n)).to.equal(replayHash(12));
   });
 });

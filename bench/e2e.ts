@@ -11,13 +11,19 @@
  * - `breakdown`: in-process per-message costs of the steps on the path (item verification, EIP-712
  *   assignment signing, one SQLite transaction with synchronous=FULL, fast-mode evaluation), to say where the
  *   time goes.
+ * - `cpuMsPerMessage`, `cpuBoundMsgsPerSec`: CPU time (user + system) per message of each process (SU, CU, ArLocal
+ *   from /proc/<pid>/stat; this process, which holds the chain, the senders and the poller, from
+ *   process.cpuUsage()) over the saturating phase, and 1000 × cores / their total; `cpuUntilPublished`: the same
+ *   until the SU's publication backlog is drained (ArLocal's ingest lags behind the phase); `idleCpuMsPerSec`:
+ *   each process's CPU per second at rest, after that. The paced phase starts after these.
  *
  * Settings (environment): BENCH_N (default 600), BENCH_CONCURRENCY (32), BENCH_SIG (`eth`: Ethereum-signed
  * items, the cheap kind to make; `rsa`: Arweave RSA-4096 items), BENCH_CU_POLL (CU pollMs, default 50ms),
  * BENCH_PUBLISH_EVERY (SU publishEvery, default 1s; `1h` keeps the publisher out of the measured window),
  * BENCH_RATE and BENCH_RATE_N (the paced phase: BENCH_RATE_N messages at BENCH_RATE per second, default 300 at
  * 100/s), BENCH_OUT (the result file, default bench/results/e2e.json), BENCH_FRAUD=0 (skip the fraud scenario's game
- * figures, for quick runs of the throughput part).
+ * figures, for quick runs of the throughput part), BENCH_DRAIN_SEC (the longest wait for the publication backlog
+ * to drain, default 180; 0 skips it: `cpuUntilPublished.drained` is then false unless it was already empty).
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -39,6 +45,7 @@ import {
   type Assignment,
 } from "../sdk/ts/assignments";
 import {
+  AGENT_BINS,
   freePort,
   getJson,
   makeAgents,
@@ -59,6 +66,7 @@ const PUBLISH_EVERY = process.env.BENCH_PUBLISH_EVERY ?? "1s";
 const OUT = process.env.BENCH_OUT ?? path.join(__dirname, "results", "e2e.json");
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const RATE_N = Number(process.env.BENCH_RATE_N ?? 300);
+const DRAIN_SEC = Number(process.env.BENCH_DRAIN_SEC ?? 180);
 
 function quantile(xs: readonly number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -67,6 +75,80 @@ function quantile(xs: readonly number[], q: number): number {
 }
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+// ---- CPU time per process (Linux /proc) ------------------------------------------------------------
+
+/** Clock ticks per second of the utime/stime fields of /proc/<pid>/stat (`getconf CLK_TCK`, normally 100). */
+function clockTicksPerSec(): number {
+  const n = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim());
+  return Number.isFinite(n) && n > 0 ? n : 100;
+}
+const CLK_TCK = clockTicksPerSec();
+
+/** The fields of /proc/<pid>/stat from the third (state) on: the second (comm, in parentheses) may hold spaces. */
+function statFields(pid: number): string[] {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/** CPU time (user + system, all threads) process `pid` has used so far, in ms: stat fields 14 and 15. */
+function procCpuMs(pid: number): number {
+  const f = statFields(pid);
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+
+/** This process's CPU time so far (user + system, all threads), in ms. */
+function selfCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * Checks that `pid` is a child of this process running this Node binary (not a shell or another wrapper), with
+ * an argument containing `marker`: the CPU read from its /proc/<pid>/stat is then the component's own.
+ */
+function checkNodeChild(pid: number | undefined, marker: string): number {
+  if (pid === undefined) throw new Error(`no process for ${marker}`);
+  const ppid = Number(statFields(pid)[1]);
+  const exe = fs.readlinkSync(`/proc/${pid}/exe`);
+  const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  if (
+    ppid !== process.pid ||
+    exe !== fs.realpathSync(process.execPath) ||
+    !argv.some((a) => a.includes(marker))
+  ) {
+    throw new Error(`process ${pid} is not a node child running ${marker} (ppid ${ppid}, exe ${exe})`);
+  }
+  return pid;
+}
+
+/** ArLocal's process: the node child started with `-e` by startArlocalProcess (which keeps no handle on it). */
+function arlocalPid(): number {
+  const found = fs
+    .readdirSync("/proc")
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return (
+          Number(statFields(pid)[1]) === process.pid &&
+          fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes('require("arlocal")')
+        );
+      } catch {
+        return false; // gone, or not ours to read
+      }
+    });
+  if (found.length !== 1) throw new Error(`expected one ArLocal child process, found ${found.length}`);
+  return checkNodeChild(found[0], 'require("arlocal")');
+}
+
+/** The SU's `holo_su_publish_lag_slots` gauge (slots assigned, not yet in a bundle posted to and mined by ArLocal). */
+async function publishLag(suUrl: string): Promise<number> {
+  const text = await (await fetch(`${suUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  const m = /^holo_su_publish_lag_slots(?:\{[^}]*\})? (\S+)$/m.exec(text);
+  if (m === null) throw new Error("the SU's /metrics has no holo_su_publish_lag_slots");
+  return Number(m[1]);
+}
 
 async function sign(d: Devnet, count: number): Promise<{ id: string; bytes: Uint8Array }[]> {
   const signer =
@@ -231,9 +313,23 @@ async function main() {
     });
     const { su, cu } = agents;
     console.log(`signing ${N} ${SIG} messages...`);
+    const cpuSign0 = selfCpuMs();
     const items = await sign(d, N);
+    const signCpuMsPerItem = (selfCpuMs() - cpuSign0) / N;
     await su.start();
     await cu.start();
+    // the processes whose CPU is read: the node processes themselves (spawned with process.execPath, no shell)
+    const pids = {
+      su: checkNodeChild(su.child?.pid, path.basename(AGENT_BINS.su)),
+      cu: checkNodeChild(cu.child?.pid, path.basename(AGENT_BINS.cu)),
+      arlocal: arlocalPid(),
+    };
+    const cpuNow = () => ({
+      su: procCpuMs(pids.su),
+      cu: procCpuMs(pids.cu),
+      arlocal: procCpuMs(pids.arlocal),
+      benchProcess: selfCpuMs(),
+    });
     // warm up both agents (JIT, first SQLite pages, first CU round)
     const warm = await sign(d, 5);
     for (const m of warm) await postItem(su.url, m.bytes);
@@ -249,6 +345,7 @@ async function main() {
     const base = warm.length;
     let next = 0;
     let errors = 0;
+    const cpu0 = cpuNow();
     const t0 = performance.now();
     const sender = async () => {
       while (next < N) {
@@ -285,6 +382,27 @@ async function main() {
     const tAccepted = performance.now();
     await poller;
     const tDone = performance.now();
+    const cpu1 = cpuNow();
+    // then until the SU's publication backlog is drained (every slot in a bundle posted to ArLocal and mined:
+    // the SU awaits the mine, in which ArLocal unbundles and indexes the items), for ArLocal's whole share
+    const lagAtEnd = await publishLag(su.url);
+    let drained = lagAtEnd === 0;
+    const drainBy = performance.now() + DRAIN_SEC * 1000;
+    // a backlog that does not move for 90 s (e.g. BENCH_PUBLISH_EVERY=1h) is not waited for longer
+    let lag = lagAtEnd;
+    let movedAt = performance.now();
+    while (!drained && performance.now() < drainBy && performance.now() - movedAt < 90_000) {
+      await sleep(100);
+      const now = await publishLag(su.url);
+      if (now !== lag) [lag, movedAt] = [now, performance.now()];
+      drained = now === 0;
+    }
+    const tDrained = performance.now();
+    const cpu2 = cpuNow();
+    // and at rest (nothing sent, the backlog drained): what each process uses per second regardless of messages
+    const idleMs = 5_000;
+    await sleep(idleMs);
+    const cpu3 = cpuNow();
 
     // spot-check one result through /result/:message, the endpoint the latency is defined on
     const probe = items[N - 1];
@@ -332,6 +450,28 @@ async function main() {
     const accept = acceptedAt.map((s, i) => s - sentAt[i]);
     const parts = await breakdown(d, items);
     const cpu = os.cpus();
+    const cores = os.availableParallelism();
+    const perMessage = (from: typeof cpu0, to: typeof cpu0) => {
+      const ms = (k: keyof typeof cpu0) => (to[k] - from[k]) / N;
+      const total = ms("su") + ms("cu") + ms("arlocal") + ms("benchProcess");
+      return {
+        su: round(ms("su"), 3),
+        cu: round(ms("cu"), 3),
+        arlocal: round(ms("arlocal"), 3),
+        benchProcess: round(ms("benchProcess"), 3),
+        total: round(total, 3),
+        cpuBoundMsgsPerSec: round((1000 * cores) / total),
+      };
+    };
+    const phaseCpu = perMessage(cpu0, cpu1);
+    const perSec = (k: keyof typeof cpu0) => round(((cpu3[k] - cpu2[k]) * 1000) / idleMs, 1);
+    const idleCpuMsPerSec = {
+      su: perSec("su"),
+      cu: perSec("cu"),
+      arlocal: perSec("arlocal"),
+      benchProcess: perSec("benchProcess"),
+      total: round(perSec("su") + perSec("cu") + perSec("arlocal") + perSec("benchProcess"), 1),
+    };
     const result = {
       date: started.toISOString(),
       command: "npm run bench:e2e",
@@ -375,6 +515,38 @@ async function main() {
         "holo devnet --scenario fraud --once: detect = the wrong commitment's post to the game opened; the game's " +
         "wall time includes the devnet running the liar's clock down once it stops answering (its lie cannot be proven)",
       fraudSummary: fraud.summary,
+      cpuMsPerMessage: {
+        su: phaseCpu.su,
+        cu: phaseCpu.cu,
+        arlocal: phaseCpu.arlocal,
+        benchProcess: phaseCpu.benchProcess,
+        total: phaseCpu.total,
+        signItemOutsidePhase: round(signCpuMsPerItem, 3),
+      },
+      cpuBoundMsgsPerSec: phaseCpu.cpuBoundMsgsPerSec,
+      cpuCores: cores,
+      cpuUntilPublished: {
+        drained,
+        publishLagAtPhaseEnd: lagAtEnd,
+        drainSec: round((tDrained - tDone) / 1000, 2),
+        cpuMsPerMessage: perMessage(cpu0, cpu2),
+      },
+      idleCpuMsPerSec,
+      idleSec: idleMs / 1000,
+      cpuNote:
+        "cpuMsPerMessage: CPU time (user + system, all threads) each process used over the saturating phase (the " +
+        "window msgsPerSec is measured on: first send → last result served), divided by the N messages of that phase. " +
+        "su, cu, arlocal: utime + stime of the node process itself (/proc/<pid>/stat, clock ticks of " +
+        `${1000 / CLK_TCK} ms); benchProcess: process.cpuUsage() of this process, which holds the Hardhat chain (its ` +
+        "JSON-RPC answers to the agents), the C senders' HTTP posts and the result poller; the items are signed before " +
+        "the phase, so no signing is in it (signItemOutsidePhase: this process's CPU per item signed, in advance, for " +
+        "reference; not in total). cpuBoundMsgsPerSec = 1000 × cpuCores / total: the throughput the machine would " +
+        "reach if all its cores did this work and nothing else (other load on the machine, idle waits and the " +
+        "pipeline's own serialization make the wall-clock msgsPerSec lower). Publishing is asynchronous, so ArLocal's " +
+        "ingest of the phase's bundles can lag behind it: cpuUntilPublished is the same account from the phase's " +
+        "start until the SU's publish lag (holo_su_publish_lag_slots) is 0, still divided by N (the warm-up's 5 " +
+        "slots may fall in it). idleCpuMsPerSec: CPU ms per second of each process over idleSec right after the " +
+        "drain, nothing being sent (timers, polls: the part of the figures above that does not scale with messages).",
       goals: { msgsPerSec: 500, resultLatencyMedianMs: 250 },
     };
     fs.mkdirSync(path.dirname(OUT), { recursive: true });
@@ -393,6 +565,11 @@ async function main() {
       "suAcceptLatencyMs p99": { value: result.suAcceptLatencyMs.p99, goal: "" },
     });
     console.table(parts);
+    console.table({
+      phase: phaseCpu,
+      [`until published (+${result.cpuUntilPublished.drainSec} s)`]: result.cpuUntilPublished.cpuMsPerMessage,
+      "at rest (ms per s)": idleCpuMsPerSec,
+    });
     console.log(`written to ${path.relative(process.cwd(), OUT)}`);
   } finally {
     await agents?.su.stop().catch(() => undefined);

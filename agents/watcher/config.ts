@@ -69,6 +69,11 @@ export const WatcherSettings = z.object({
     .describe(
       "Store the re-executed process state after every slot s with (s + 1) % N = 0: a restart resumes there, and a game's trace starts from the nearest one",
     ),
+  idlePollMax: duration()
+    .prefault("30s")
+    .describe(
+      "A process whose last read found nothing new is read again after a wait that doubles from pollMs up to this (a commitment waiting for its slots reads at once); at most pollMs turns the back-off off",
+    ),
   pruneCheckpoints: bool()
     .prefault(true)
     .describe(

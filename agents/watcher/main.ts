@@ -38,12 +38,13 @@ export interface RunningWatcher {
 
 /**
  * Starts the watcher with `config`; resolves when it listens. `deps.source` replaces the Arweave log,
- * `deps.loop: false` turns the polling loop off (tests call `tick`).
+ * `deps.loop: false` turns the polling loop off (tests call `tick`), `deps.now` replaces the clock of the
+ * idle back-off.
  */
 export async function startWatcher(
   config: WatcherConfig,
   logger: Logger,
-  deps: { source?: LogSource; loop?: boolean } = {},
+  deps: { source?: LogSource; loop?: boolean; now?: () => number } = {},
 ): Promise<RunningWatcher> {
   const metrics = createMetrics({ agent: "watcher" });
   let store: Store | undefined;
@@ -92,6 +93,9 @@ export async function startWatcher(
       reexecStepsPerSecond: config.reexecStepsPerSecond,
       checkpointEverySlots: config.checkpointEverySlots,
       pruneCheckpoints: config.pruneCheckpoints,
+      idleBackoff:
+        config.idlePollMax > config.pollMs ? { minMs: config.pollMs, maxMs: config.idlePollMax } : undefined,
+      now: deps.now,
     });
     ref.watcher = w;
     app = createWatcherApi({ watcher: w, player, logger, metrics });

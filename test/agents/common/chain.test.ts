@@ -385,10 +385,16 @@ describe("agents/common/chain", function () {
       expect(await nonceOf(wallet.address)).to.equal(0);
 
       const client = await connect(wallet, openDb(file));
-      // Blocks are mined only once the fee bump is out: a miner running earlier could mine the original first
-      // on a slow machine, and the test would see no replacement.
+      // Blocks are mined only once the fee bump is in the node's mempool (it then replaces the original there):
+      // a miner running earlier could mine the original first on a slow machine, and the test would see no
+      // replacement. `attempts` alone counts the bump before its broadcast has reached the node (CI flaked on
+      // that under load: the original was mined).
       const recovering = client.recover();
-      await waitFor("the fee bump", async () => (client.operation("mint:crash:pending")?.attempts ?? 0) >= 2);
+      await waitFor("the fee bump in the mempool", async () => {
+        const op = client.operation("mint:crash:pending");
+        if (op === undefined || op.attempts < 2 || op.txHash == null || op.txHash === txHash) return false;
+        return (await ethers.provider.getTransaction(op.txHash)) !== null;
+      });
       startMining();
       const outcomes = await recovering;
       expect(outcomes).to.have.length(1);

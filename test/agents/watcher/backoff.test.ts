@@ -12,25 +12,15 @@ import hre from "hardhat";
 
 import { ConfigError } from "../../../agents/common/config";
 import { createLogger } from "../../../agents/common/log";
-import { ListLogSource, type LogEntry, type LogSource } from "../../../agents/compute/domain/log-source";
+import { ListLogSource } from "../../../agents/compute/domain/log-source";
 import { startWatcher, type RunningWatcher } from "../../../agents/watcher/main";
 import { startJsonRpcServer, type RunningJsonRpcServer } from "../../../cli/lib/jsonrpc";
 import type { SlotInput } from "../../../sdk/ts/dispute";
 import { assignMessages, deployGameSystem, postClaim, traceOf, type GameSystem } from "../../helpers/game";
 import { tempDir } from "../scheduler/helpers";
-import { gameWatcherConfig } from "./helpers";
+import { CountingSource, gameWatcherConfig } from "./helpers";
 
 const silent = createLogger({ agent: "watcher-test", level: "silent" });
-
-/** A log source that records where each read starts. */
-class CountingSource implements LogSource {
-  readonly reads: bigint[] = [];
-  constructor(private readonly inner: LogSource) {}
-  read(process: string, from: bigint, limit: number): Promise<LogEntry[]> {
-    this.reads.push(from);
-    return this.inner.read(process, from, limit);
-  }
-}
 
 describe("agents/watcher: reads of a caught-up process back off", function () {
   this.timeout(180_000);

@@ -1,5 +1,6 @@
-/** Shared fixtures of the watcher tests: the configuration of a watcher over a game system's contracts. */
+/** Shared fixtures of the watcher tests: a watcher's configuration over a game system, a counting log source. */
 import { loadConfig } from "../../../agents/common/config";
+import type { LogEntry, LogSource } from "../../../agents/compute/domain/log-source";
 import { WatcherSettings, type WatcherConfig } from "../../../agents/watcher/config";
 import type { GameSystem } from "../../helpers/game";
 import { accountKey } from "../scheduler/helpers";
@@ -38,4 +39,14 @@ export function gameWatcherConfig(
       ...overrides,
     },
   });
+}
+
+/** A log source that records where each read starts (which slots a watcher asks its gateway for). */
+export class CountingSource implements LogSource {
+  readonly reads: bigint[] = [];
+  constructor(private readonly inner: LogSource) {}
+  read(process: string, from: bigint, limit: number): Promise<LogEntry[]> {
+    this.reads.push(from);
+    return this.inner.read(process, from, limit);
+  }
 }

@@ -13,7 +13,7 @@ import hre from "hardhat";
 import { commitmentToJson } from "../../../agents/common/games";
 import { createLogger } from "../../../agents/common/log";
 import { openStore } from "../../../agents/common/store";
-import { ListLogSource, type LogEntry, type LogSource } from "../../../agents/compute/domain/log-source";
+import { ListLogSource, type LogSource } from "../../../agents/compute/domain/log-source";
 import { WATCHER_MIGRATIONS } from "../../../agents/watcher/domain/store";
 import { startWatcher, type RunningWatcher } from "../../../agents/watcher/main";
 import { startJsonRpcServer, type RunningJsonRpcServer } from "../../../cli/lib/jsonrpc";
@@ -31,21 +31,11 @@ import {
   type GameSystem,
 } from "../../helpers/game";
 import { tempDir } from "../scheduler/helpers";
-import { gameWatcherConfig } from "./helpers";
+import { CountingSource, gameWatcherConfig } from "./helpers";
 
 const silent = createLogger({ agent: "watcher-test", level: "silent" });
 const SLOTS = 25;
 const EVERY = 10;
-
-/** A log source that records where each read starts. */
-class CountingSource implements LogSource {
-  readonly reads: bigint[] = [];
-  constructor(private readonly inner: LogSource) {}
-  read(process: string, from: bigint, limit: number): Promise<LogEntry[]> {
-    this.reads.push(from);
-    return this.inner.read(process, from, limit);
-  }
-}
 
 describe("agents/watcher: slots and checkpoints in the store", function () {
   this.timeout(180_000);

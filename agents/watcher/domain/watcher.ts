@@ -653,7 +653,7 @@ export class Watcher {
       if (
         parent === undefined ||
         before === undefined ||
-        parent.stateHash.toLowerCase() !== this.stateHashAt(w.id, BigInt(first - 1)) ||
+        parent.stateHash.toLowerCase() !== (before.state_hash ?? this.stateHashAt(w.id, BigInt(first - 1))) ||
         parent.lastAssignmentHash.toLowerCase() !== before.assignment_hash.toLowerCase()
       ) {
         return {
@@ -751,8 +751,11 @@ export class Watcher {
     // commitment late in a long log and could cost the game its clock), then as a step-mode process;
     // CommitmentTrace checks it is the parent's.
     const fast = this.replayer.stateAt(w, BigInt(first - 1));
-    const proc = stepProcessOf(fast, w.wasm, w.memoryPages);
     const before = first === 0 ? undefined : this.rows(w, first - 1, first - 1)[0];
+    // The parent's hash: stored, else that of the state just rebuilt (not a second rebuild from the checkpoint).
+    const parentStateHash =
+      before === undefined ? w.initialStateHash : (before.state_hash ?? hexlify(fast.processStateHash()));
+    const proc = stepProcessOf(fast, w.wasm, w.memoryPages);
     const slots = this.rows(w, first, last).map((r) => ({
       ...signedFromJson(r.signed, r.message.length),
       message: new Uint8Array(r.message),
@@ -766,7 +769,7 @@ export class Watcher {
       prevAssignmentHash: before?.assignment_hash ?? ZeroHash,
       domain: w.domain,
       scheduler: w.scheduler,
-      parentStateHash: this.stateHashAt(w.id, BigInt(first - 1)),
+      parentStateHash,
       moduleRoot: w.moduleRoot,
     });
   }

@@ -107,7 +107,12 @@ describe("agents: crash suite (kill -9 of the SU and the CU, restart from SQLite
     };
     const t0 = Date.now();
     for (let k = 0; k < KILLS; k++) {
+      // Traffic between every two kills: at least two more messages accepted (and a random pause). Restarts
+      // became fast enough (agents/common/launcher.js) that a fixed pause alone let whole kills pass with
+      // almost nothing accepted.
+      const accepted = driver.slots.size;
       await sleep(250 + Math.floor(random() * 1000));
+      for (let waited = 0; driver.slots.size < accepted + 2 && waited < 30_000; waited += 50) await sleep(50);
       // both agents, at random, kept within 3 of each other
       let target: AgentProcess = random() < 0.5 ? su : cu;
       if (Math.abs(kills.su - kills.cu) >= 3) target = kills.su > kills.cu ? cu : su;
